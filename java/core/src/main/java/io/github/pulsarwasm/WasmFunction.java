@@ -1,0 +1,201 @@
+package io.github.pulsarwasm;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.function.Function;
+import java.util.function.LongUnaryOperator;
+
+/**
+ * A WebAssembly export {@code (i64) -> i64} as a {@code Function<Long, Long>}.
+ *
+ * <p>Subclass it to make a function Pulsar can instantiate by class name:
+ * <pre>{@code
+ * package com.acme;
+ * public class Plus1 extends WasmFunction {}   // runs com/acme/Plus1.wasm, export "apply"
+ * }</pre>
+ * or build one directly with {@link #fromBytes}, {@link #fromResource} or {@link #fromPath}.
+ *
+ * <p>Thread-safe: each calling thread runs its own instance of the module (created on its
+ * first call), so calls never wait for each other. A trap throws {@link WasmTrapException}
+ * and the next call on that thread starts from a fresh instance.
+ *
+ * <p>Close it when done; a {@link Cleaner} frees it if it is forgotten, but only after a GC.
+ * Using it after {@link #close()} throws {@link IllegalStateException}.
+ */
+public class WasmFunction implements Function<Long, Long>, LongUnaryOperator, AutoCloseable {
+    /** The export called when none is named. */
+    public static final String DEFAULT_EXPORT = "apply";
+
+    private static final Cleaner CLEANER = Cleaner.create();
+
+    private final long handle;
+    private final String source;
+    private final Cleaner.Cleanable cleanable;
+
+    /**
+     * Runs the resource named like this class with {@code .wasm} (or {@code .wat}) beside it,
+     * e.g. {@code com/acme/Plus1.wasm} for {@code com.acme.Plus1}, calling export {@value #DEFAULT_EXPORT}.
+     */
+    protected WasmFunction() {
+        this(null, DEFAULT_EXPORT);
+    }
+
+    /**
+     * Runs the given resource, resolved like {@link Class#getResource(String)} against the
+     * subclass (relative to its package, or absolute when it starts with {@code /});
+     * {@code null} means the default name described at {@link #WasmFunction()}.
+     */
+    protected WasmFunction(String resource, String export) {
+        Class<?> self = getClass();
+        String name = resource != null ? resource : defaultResource(self);
+        this.source = "resource " + name + " of " + self.getName();
+        this.handle = load(readResource(self, name), export, source);
+        this.cleanable = CLEANER.register(this, new Unload(handle));
+    }
+
+    private WasmFunction(byte[] wasm, String export, String source) {
+        this.source = source;
+        this.handle = load(wasm, export, source);
+        this.cleanable = CLEANER.register(this, new Unload(handle));
+    }
+
+    /** A function from WebAssembly binary or WAT text, calling export {@value #DEFAULT_EXPORT}. */
+    public static WasmFunction fromBytes(byte[] wasmOrWat) {
+        return fromBytes(wasmOrWat, DEFAULT_EXPORT);
+    }
+
+    /** A function from WebAssembly binary or WAT text, calling the named export. */
+    public static WasmFunction fromBytes(byte[] wasmOrWat, String export) {
+        Objects.requireNonNull(wasmOrWat, "wasmOrWat must not be null");
+        return new WasmFunction(wasmOrWat, export, "bytes");
+    }
+
+    /** A function from a class-path resource (a name like {@code com/acme/plus1.wasm}, no leading slash). */
+    public static WasmFunction fromResource(ClassLoader loader, String name) {
+        return fromResource(loader, name, DEFAULT_EXPORT);
+    }
+
+    /** A function from a class-path resource, calling the named export. */
+    public static WasmFunction fromResource(ClassLoader loader, String name, String export) {
+        Objects.requireNonNull(loader, "loader must not be null");
+        Objects.requireNonNull(name, "name must not be null");
+        try (InputStream in = loader.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new WasmException("WASM resource " + name + " not found in " + loader
+                        + " (resource names have no leading slash, e.g. com/acme/plus1.wasm)");
+            }
+            return new WasmFunction(in.readAllBytes(), export, "resource " + name);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not read WASM resource " + name, e);
+        }
+    }
+
+    /** A function from a {@code .wasm} or {@code .wat} file. */
+    public static WasmFunction fromPath(Path path) {
+        return fromPath(path, DEFAULT_EXPORT);
+    }
+
+    /** A function from a {@code .wasm} or {@code .wat} file, calling the named export. */
+    public static WasmFunction fromPath(Path path, String export) {
+        Objects.requireNonNull(path, "path must not be null");
+        try {
+            return new WasmFunction(Files.readAllBytes(path), export, "file " + path);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not read WASM file " + path, e);
+        }
+    }
+
+    /**
+     * Calls the export.
+     *
+     * @throws NullPointerException if {@code input} is null
+     * @throws WasmTrapException if the guest traps
+     * @throws IllegalStateException if this function is closed
+     */
+    @Override
+    public Long apply(Long input) {
+        if (input == null) {
+            throw new NullPointerException("input of WASM function (" + source + ") must not be null");
+        }
+        return applyAsLong(input);
+    }
+
+    /** Calls the export without boxing. */
+    @Override
+    public long applyAsLong(long input) {
+        try {
+            return WasmLoader.invoke(handle, input);
+        } finally {
+            // Keep this object (and so its handle) from being cleaned while the call runs.
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /** What was loaded: hash, size, compile time, exports. */
+    public WasmModuleInfo info() {
+        try {
+            return WasmLoader.describeHandle(handle);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /** Frees the function. Idempotent; calls already running on other threads finish normally. */
+    @Override
+    public void close() {
+        cleanable.clean();
+    }
+
+    @Override
+    public String toString() {
+        return getClass().getSimpleName() + "[" + source + "]";
+    }
+
+    private static long load(byte[] wasm, String export, String source) {
+        Objects.requireNonNull(export, "export must not be null");
+        try {
+            return WasmLoader.load(wasm, export);
+        } catch (WasmCompileException e) {
+            throw new WasmCompileException(source + ": " + e.getMessage());
+        } catch (WasmLinkException e) {
+            throw new WasmLinkException(source + ": " + e.getMessage());
+        }
+    }
+
+    private static String defaultResource(Class<?> type) {
+        String simple = type.getSimpleName();
+        if (type.getResource(simple + ".wasm") == null && type.getResource(simple + ".wat") != null) {
+            return simple + ".wat";
+        }
+        return simple + ".wasm";
+    }
+
+    private static byte[] readResource(Class<?> type, String name) {
+        try (InputStream in = type.getResourceAsStream(name)) {
+            if (in == null) {
+                String where = name.startsWith("/") ? name.substring(1)
+                        : type.getPackageName().replace('.', '/') + "/" + name;
+                throw new WasmException("WASM resource " + where + " for " + type.getName()
+                        + " not found in its class loader " + type.getClassLoader()
+                        + ": put the .wasm file beside the class in the jar, or pass its name to the constructor");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not read WASM resource " + name + " of " + type.getName(), e);
+        }
+    }
+
+    /** The cleaning action: captures only the handle, never the function. */
+    private record Unload(long handle) implements Runnable {
+        @Override
+        public void run() {
+            WasmLoader.unload(handle);
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! Errors of the core, each carrying the text a person needs to act on it.
+//!
+//! The JNI layer maps each variant to one Java exception class (see `jni::throw`).
+
+use std::fmt;
+
+/// What went wrong, grouped by what the user has to fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Error {
+    /// The bytes are neither a WebAssembly binary nor WAT text, or do not validate.
+    Compile(String),
+    /// The module does not export a function under the requested name.
+    MissingExport { name: String, available: Vec<String> },
+    /// The export exists but is not a function of the expected type.
+    WrongSignature { name: String, expected: String, actual: String },
+    /// The module imports something the host does not provide.
+    UnresolvedImport { imports: Vec<String> },
+    /// Instantiation failed for another reason (for example a start function that traps).
+    Instantiate(String),
+    /// The guest trapped. `code` is the trap kind (`None` for a host-side runtime error).
+    Trap { code: Option<String>, message: String, trace: Vec<String> },
+    /// The handle was unloaded (closed) or never valid.
+    Closed,
+    /// A call re-entered the same thread's instances (a host function calling back into wasm).
+    Reentrant,
+    /// An argument the caller must not pass (such as an empty export name).
+    InvalidArgument(String),
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Compile(msg) => write!(f, "not a valid WebAssembly module (binary or WAT text): {msg}"),
+            Error::MissingExport { name, available } => {
+                write!(f, "the module has no exported function `{name}`; ")?;
+                if available.is_empty() {
+                    write!(f, "it exports nothing")
+                } else {
+                    write!(f, "its exports are: {}", available.join(", "))
+                }
+            }
+            Error::WrongSignature { name, expected, actual } => write!(
+                f,
+                "export `{name}` has the wrong type: expected {expected}, found {actual}"
+            ),
+            Error::UnresolvedImport { imports } => write!(
+                f,
+                "the module imports what the host does not provide: {} (build the guest without imports, e.g. without WASI, or export only pure functions)",
+                imports.join(", ")
+            ),
+            Error::Instantiate(msg) => write!(f, "could not instantiate the module: {msg}"),
+            Error::Trap { code, message, trace } => {
+                match code {
+                    Some(code) => write!(f, "wasm trap: {message} ({code})")?,
+                    None => write!(f, "wasm runtime error: {message}")?,
+                }
+                for frame in trace {
+                    write!(f, "\n    at {frame}")?;
+                }
+                Ok(())
+            }
+            Error::Closed => write!(f, "the WASM function is closed"),
+            Error::Reentrant => write!(f, "re-entrant call into WASM on the same thread is not supported"),
+            Error::InvalidArgument(msg) => write!(f, "{msg}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl Error {
+    /// Builds a trap error from wasmer's runtime error: the trap kind and the wasm backtrace.
+    pub(crate) fn from_runtime(err: wasmer::RuntimeError) -> Error {
+        let trace = err
+            .trace()
+            .iter()
+            .map(|frame| {
+                format!(
+                    "{} ({}[{}]:0x{:x})",
+                    frame.function_name().unwrap_or("<unnamed>"),
+                    frame.module_name(),
+                    frame.func_index(),
+                    frame.module_offset()
+                )
+            })
+            .collect();
+        let message = err.message();
+        let code = err.to_trap().map(|code| format!("{code:?}"));
+        Error::Trap { code, message, trace }
+    }
+}

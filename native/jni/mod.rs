@@ -1,0 +1,142 @@
+//! The JNI boundary: the natives of `io.github.pulsarwasm.WasmLoader`.
+//!
+//! Each native only converts arguments, calls the core and returns; every one goes through
+//! [`boundary`] (or its allocation-free twin [`boundary_fast`] on the call path), which
+//! catches panics and maps errors to Java exceptions via [`throw::ThrowPolicy`].
+//!
+//! Keep in sync with `java/src/main/java/io/github/pulsarwasm/WasmLoader.java`.
+
+mod throw;
+
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::sync::Once;
+
+use jni::objects::{JByteArray, JClass, JString};
+use jni::sys::{jboolean, jint, jlong};
+use jni::{Env, EnvUnowned};
+
+use crate::function::{self, Handle};
+use throw::{Failure, ThrowPolicy};
+
+/// Bumped whenever a native's signature or meaning changes; `WasmLoader` refuses a library
+/// whose version differs from its own, instead of failing later with a confusing error.
+pub const ABI_VERSION: jint = 1;
+
+/// Runs `f` with a JNI environment; errors and panics become Java exceptions and the
+/// native returns `T::default()`. A Java exception that is already pending is kept.
+fn boundary<'local, T: Default>(
+    env: &mut EnvUnowned<'local>,
+    caller: &JClass<'local>,
+    f: impl FnOnce(&mut Env<'local>) -> Result<T, Failure>,
+) -> T {
+    env.with_env(f).resolve_with::<ThrowPolicy, _>(|| caller)
+}
+
+/// Like [`boundary`], for natives that need no JNI call on success: the environment is
+/// only upgraded when there is an error or panic to report, keeping the hot path free
+/// of JNI bookkeeping.
+fn boundary_fast<'local, T: Default>(
+    env: &mut EnvUnowned<'local>,
+    caller: &JClass<'local>,
+    f: impl FnOnce() -> Result<T, Failure>,
+) -> T {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(value)) => value,
+        // Re-raise a panic inside `boundary` so both paths report it the same way.
+        outcome => boundary(env, caller, move |_| match outcome {
+            Ok(result) => result,
+            Err(payload) => resume_unwind(payload),
+        }),
+    }
+}
+
+fn init_logging() {
+    static LOGGING: Once = Once::new();
+    LOGGING.call_once(|| {
+        let filter = env_logger::Env::default().filter_or("PULSAR_WASM_LOG", "warn");
+        let _ = env_logger::Builder::from_env(filter).try_init();
+    });
+}
+
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_abiVersion<'local>(
+    mut env: EnvUnowned<'local>,
+    caller: JClass<'local>,
+) -> jint {
+    boundary_fast(&mut env, &caller, || {
+        init_logging();
+        Ok(ABI_VERSION)
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_load<'local>(
+    mut env: EnvUnowned<'local>,
+    caller: JClass<'local>,
+    wasm: JByteArray<'local>,
+    export: JString<'local>,
+) -> jlong {
+    boundary(&mut env, &caller, |env| {
+        if wasm.is_null() {
+            return Err(Failure::Null("the WebAssembly bytes"));
+        }
+        if export.is_null() {
+            return Err(Failure::Null("the export name"));
+        }
+        let bytes = env.convert_byte_array(&wasm)?;
+        let export = export.try_to_string(env)?;
+        let handle = function::load_i64(&bytes, &export)?;
+        Ok(handle.into_raw() as jlong)
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_invoke<'local>(
+    mut env: EnvUnowned<'local>,
+    caller: JClass<'local>,
+    handle: jlong,
+    arg: jlong,
+) -> jlong {
+    boundary_fast(&mut env, &caller, || Ok(function::call_i64(Handle::from_raw(handle as u64), arg)?))
+}
+
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_unload<'local>(
+    mut env: EnvUnowned<'local>,
+    caller: JClass<'local>,
+    handle: jlong,
+) -> jboolean {
+    boundary_fast(&mut env, &caller, || Ok(function::unload(Handle::from_raw(handle as u64))))
+}
+
+/// Describes a loaded function as NUL-separated fields: hash, size, compile nanoseconds,
+/// export name, then each of the module's exports (see `WasmLoader.describe`).
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_describe<'local>(
+    mut env: EnvUnowned<'local>,
+    caller: JClass<'local>,
+    handle: jlong,
+) -> JString<'local> {
+    boundary(&mut env, &caller, |env| {
+        let def = function::definition(Handle::from_raw(handle as u64))?;
+        let module = &def.module;
+        let mut fields = vec![
+            module.hash.clone(),
+            module.size.to_string(),
+            module.compile_time.as_nanos().to_string(),
+            def.export.clone(),
+        ];
+        fields.extend(module.exports());
+        Ok(JString::new(env, fields.join("\0"))?)
+    })
+}
+
+/// Does nothing: the baseline for measuring what a JNI call itself costs.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_noop<'local>(
+    _env: EnvUnowned<'local>,
+    _caller: JClass<'local>,
+    arg: jlong,
+) -> jlong {
+    arg
+}

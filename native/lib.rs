@@ -1,0 +1,14 @@
+//! Runs WebAssembly functions for Apache Pulsar's Java function runtime.
+//!
+//! The pure-Rust core ([`module`], [`function`], [`error`]) compiles, caches, instantiates
+//! and calls guests and is tested without a JVM; [`jni`](crate::jni) is the thin layer
+//! that exposes it to `WasmLoader.java`.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
+pub mod error;
+pub mod function;
+pub mod module;
+mod jni;
+
+pub use error::{Error, Result};
+pub use function::{call_i64, definition, load_i64, unload, Handle};

@@ -1,0 +1,135 @@
+//! The pure-Rust core, without a JVM: loading, calling, errors, traps, handles, threads.
+
+use pulsar_wasm::{call_i64, definition, load_i64, unload, Error, Handle};
+
+fn unary(body: &str) -> Vec<u8> {
+    format!(r#"(module (func (export "apply") (param i64) (result i64) {body}))"#).into_bytes()
+}
+
+const TRAPS: &str = r#"
+(module
+  (memory 1)
+  (func $recurse (param i64) (result i64) local.get 0 i64.const 1 i64.add call $recurse)
+  (func (export "apply") (param $x i64) (result i64)
+    (if (i64.eq (local.get $x) (i64.const -1)) (then unreachable))
+    (if (i64.eq (local.get $x) (i64.const 0)) (then (return (i64.div_s (i64.const 1) (local.get $x)))))
+    (if (i64.eq (local.get $x) (i64.const 1)) (then (return (i64.load (i32.const 0x7fffffff)))))
+    (if (i64.eq (local.get $x) (i64.const 2)) (then (return (call $recurse (local.get $x)))))
+    (i64.mul (local.get $x) (i64.const 2))))
+"#;
+
+#[test]
+fn loads_and_calls_wat_and_binary() -> Result<(), Error> {
+    let text = unary("local.get 0 i64.const 1 i64.add");
+    let handle = load_i64(&text, "apply")?;
+    assert_eq!(call_i64(handle, 41)?, 42);
+    assert_eq!(call_i64(handle, i64::MAX)?, i64::MIN);
+
+    let binary = wasmer::wat2wasm(&text).map_err(|e| Error::Compile(e.to_string()))?.into_owned();
+    assert_eq!(&binary[..4], b"\0asm");
+    let again = load_i64(&binary, "apply")?;
+    assert_eq!(call_i64(again, 1)?, 2);
+    // Text and binary of the same module share one compilation.
+    assert!(std::sync::Arc::ptr_eq(&definition(handle)?.module, &definition(again)?.module));
+    assert!(unload(handle) && unload(again));
+    Ok(())
+}
+
+#[test]
+fn bad_bytes_are_compile_errors_with_the_engines_message() {
+    match load_i64(b"not wasm at all", "apply") {
+        Err(Error::Compile(msg)) => assert!(!msg.is_empty()),
+        other => panic!("expected a compile error, got {other:?}"),
+    }
+    assert!(matches!(load_i64(b"\0asm\x01\0\0\0\x01\x05", "apply"), Err(Error::Compile(_))));
+}
+
+#[test]
+fn missing_export_lists_what_there_is() {
+    let wat = br#"(module (memory (export "mem") 1) (func (export "run") (param i32) (result i32) local.get 0))"#;
+    match load_i64(wat, "apply") {
+        Err(Error::MissingExport { name, available }) => {
+            assert_eq!(name, "apply");
+            assert_eq!(available, vec!["mem: memory".to_owned(), "run: func (i32) -> (i32)".to_owned()]);
+        }
+        other => panic!("expected a missing export, got {other:?}"),
+    }
+}
+
+#[test]
+fn wrong_signature_says_expected_and_actual() {
+    let wat = br#"(module (func (export "apply") (param i64 i64) (result i64) local.get 0))"#;
+    match load_i64(wat, "apply") {
+        Err(Error::WrongSignature { expected, actual, .. }) => {
+            assert_eq!(expected, "func (i64) -> (i64)");
+            assert_eq!(actual, "func (i64, i64) -> (i64)");
+        }
+        other => panic!("expected a wrong signature, got {other:?}"),
+    }
+}
+
+#[test]
+fn unresolved_imports_are_named() {
+    let wat = br#"(module (import "env" "host_log" (func (param i64))) (func (export "apply") (param i64) (result i64) local.get 0))"#;
+    match load_i64(wat, "apply") {
+        Err(Error::UnresolvedImport { imports }) => assert_eq!(imports, vec!["env.host_log: func (i64) -> ()".to_owned()]),
+        other => panic!("expected an unresolved import, got {other:?}"),
+    }
+}
+
+#[test]
+fn traps_carry_kind_and_backtrace_and_the_function_recovers() -> Result<(), Error> {
+    let handle = load_i64(TRAPS.as_bytes(), "apply")?;
+    for (input, kind) in [(-1, "UnreachableCodeReached"), (0, "IntegerDivisionByZero"), (1, "HeapAccessOutOfBounds"), (2, "StackOverflow")] {
+        match call_i64(handle, input) {
+            Err(Error::Trap { code, trace, .. }) => {
+                assert_eq!(code.as_deref(), Some(kind));
+                // wasmer records no frames for a stack overflow; every other trap has them.
+                if kind != "StackOverflow" {
+                    assert!(!trace.is_empty(), "a {kind} trap has a wasm backtrace");
+                }
+            }
+            other => panic!("input {input}: expected a {kind} trap, got {other:?}"),
+        }
+        assert_eq!(call_i64(handle, 21)?, 42, "works after a {kind} trap");
+    }
+    unload(handle);
+    Ok(())
+}
+
+#[test]
+fn unloaded_and_forged_handles_are_refused() -> Result<(), Error> {
+    let handle = load_i64(&unary("local.get 0"), "apply")?;
+    assert!(unload(handle));
+    assert!(!unload(handle), "unload is idempotent");
+    assert_eq!(call_i64(handle, 1), Err(Error::Closed));
+    // The slot is reused with a new generation; the old handle stays dead.
+    let next = load_i64(&unary("local.get 0 i64.const 5 i64.add"), "apply")?;
+    assert_eq!(call_i64(handle, 1), Err(Error::Closed));
+    assert_eq!(call_i64(next, 1)?, 6);
+    for raw in [0, u64::MAX, 1 << 32, 0xdead_beef] {
+        assert_eq!(call_i64(Handle::from_raw(raw), 1), Err(Error::Closed));
+    }
+    unload(next);
+    Ok(())
+}
+
+#[test]
+fn many_threads_share_one_function() -> Result<(), Error> {
+    let handle = load_i64(&unary("local.get 0 local.get 0 i64.mul"), "apply")?;
+    let threads: Vec<_> = (0..8i64)
+        .map(|t| {
+            std::thread::spawn(move || -> Result<(), Error> {
+                for i in t * 10_000..(t + 1) * 10_000 {
+                    assert_eq!(call_i64(handle, i)?, i.wrapping_mul(i));
+                }
+                Ok(())
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().map_err(|_| Error::Closed)??;
+    }
+    unload(handle);
+    Ok(())
+}
