@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds everything: the example guests (installing their toolchains when missing), the native
-# library (release), and the Java jars (installed into ~/.m2 so example projects can use them).
+# library (release), the Java jars (installed into ~/.m2 so example projects can use them) and
+# the example Pulsar function package; runs the Java and Pulsar tests unless -DskipTests.
 # Usage: scripts/build.sh [extra Maven arguments, e.g. -DskipTests]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -9,8 +10,14 @@ step() { printf '\n==> %s\n' "$*"; }
 step "guests: examples/build.sh"
 examples/build.sh
 
-step "native library: cargo build --release"
-cargo build --release --locked
+# --all-targets: the same feature set as `cargo test` (which turns on dev-dependency features),
+# so the tests, the benches and the library share one build of wasmer instead of two.
+step "native library: cargo build --release --all-targets"
+cargo build --release --locked --all-targets
 
-step "Java: mvn install $*"
-mvn -B -ntp -f java/pom.xml install "$@"
+# Pulsar 4.0 runs on Java 21+: the demo and the Pulsar tests use this JDK; the build itself stays on 17.
+PULSAR_JAVA_HOME=$(scripts/java21.sh)
+export PULSAR_JAVA_HOME
+
+step "Java: mvn install $* (Pulsar on $PULSAR_JAVA_HOME)"
+mvn -B -ntp -f java/pom.xml install -Dpulsar.java.home="$PULSAR_JAVA_HOME" "$@"

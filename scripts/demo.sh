@@ -1,10 +1,19 @@
 #!/usr/bin/env bash
-# The main job: build everything, then run example WASM functions (C, Rust, WAT guests)
-# through the pulsar-wasm jar from a separate application jar, printing inputs and outputs.
+# The main job: build everything, start an embedded Apache Pulsar standalone with its functions
+# worker, deploy the example WASM function package (examples/pulsar-function) the way
+# `pulsar-admin functions create --jar` does, stream numbers through it and print
+# input → output with the count and throughput. Pulsar's own log goes to
+# java/pulsar-it/target/demo-pulsar.log. Usage: scripts/demo.sh [messages, default 10000]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 scripts/build.sh -DskipTests -q
-printf '\n==> example application: examples/java-app\n'
-mvn -B -ntp -q -f examples/java-app/pom.xml package
-java -cp "examples/java-app/target/wasm-app-1.0.jar:java/core/target/pulsar-wasm-0.1.0-SNAPSHOT.jar" com.acme.Demo
+PULSAR_JAVA_HOME=$(scripts/java21.sh)
+it=java/pulsar-it
+# The JVM flags Pulsar's own launcher uses, kept in the module's pom.
+jvm_args=$(sed -n '/<pulsar.jvm.args>/,/<\/pulsar.jvm.args>/p' $it/pom.xml | sed 's/<[^>]*>//g' | tr '\n' ' ')
+printf '\n==> WASM functions in Apache Pulsar (Java: %s)\n' "$PULSAR_JAVA_HOME"
+# shellcheck disable=SC2086 # jvm_args is a list of flags
+PATH="$PULSAR_JAVA_HOME/bin:$PATH" "$PULSAR_JAVA_HOME/bin/java" $jvm_args \
+  -cp "$it/target/classes:$(cat $it/target/classpath.txt)" io.github.pulsarwasm.it.Demo \
+  examples/pulsar-function/target/wasm-pulsar-function.jar "${1:-10000}" 2> "$it/target/demo-pulsar.log"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: the guests against their references (examples/check.mjs), the Rust core
-# (cargo test), the Java library (mvn install runs JUnit), and the example application.
+# Runs every test: the Rust core (cargo test), the guests against their references
+# (examples/check.mjs), the Java library and the WASM functions in a real embedded Pulsar
+# (mvn install runs JUnit), the example application, and the main job itself (scripts/demo.sh).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 step() { printf '\n==> %s\n' "$*"; }
@@ -14,5 +15,8 @@ scripts/build.sh
 step "example application against the installed jar"
 mvn -B -ntp -q -f examples/java-app/pom.xml package
 java -cp "examples/java-app/target/wasm-app-1.0.jar:java/core/target/pulsar-wasm-0.1.0-SNAPSHOT.jar" com.acme.Demo
+
+step "the main job: scripts/demo.sh 2000"
+scripts/demo.sh 2000
 
 step "all tests passed"

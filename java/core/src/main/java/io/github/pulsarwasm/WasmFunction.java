@@ -5,6 +5,8 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
+import java.net.URL;
+import java.net.URLConnection;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -85,15 +87,12 @@ public class WasmFunction implements Function<Long, Long>, LongUnaryOperator, Au
     public static WasmFunction fromResource(ClassLoader loader, String name, String export) {
         Objects.requireNonNull(loader, "loader must not be null");
         Objects.requireNonNull(name, "name must not be null");
-        try (InputStream in = loader.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new WasmException("WASM resource " + name + " not found in " + loader
-                        + " (resource names have no leading slash, e.g. com/acme/plus1.wasm)");
-            }
-            return new WasmFunction(in.readAllBytes(), export, "resource " + name);
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not read WASM resource " + name, e);
+        URL url = loader.getResource(name);
+        if (url == null) {
+            throw new WasmException("WASM resource " + name + " not found in " + loader
+                    + " (resource names have no leading slash, e.g. com/acme/plus1.wasm)");
         }
+        return new WasmFunction(read(url), export, "resource " + name);
     }
 
     /** A function from a {@code .wasm} or {@code .wat} file. */
@@ -177,17 +176,31 @@ public class WasmFunction implements Function<Long, Long>, LongUnaryOperator, Au
     }
 
     private static byte[] readResource(Class<?> type, String name) {
-        try (InputStream in = type.getResourceAsStream(name)) {
-            if (in == null) {
-                String where = name.startsWith("/") ? name.substring(1)
-                        : type.getPackageName().replace('.', '/') + "/" + name;
-                throw new WasmException("WASM resource " + where + " for " + type.getName()
-                        + " not found in its class loader " + type.getClassLoader()
-                        + ": put the .wasm file beside the class in the jar, or pass its name to the constructor");
+        URL url = type.getResource(name);
+        if (url == null) {
+            String where = name.startsWith("/") ? name.substring(1)
+                    : type.getPackageName().replace('.', '/') + "/" + name;
+            throw new WasmException("WASM resource " + where + " for " + type.getName()
+                    + " not found in its class loader " + type.getClassLoader()
+                    + ": put the .wasm file beside the class in the jar, or pass its name to the constructor");
+        }
+        return read(url);
+    }
+
+    /**
+     * Reads a resource without the JDK's jar-file cache: that cache is keyed by path, so after a
+     * function package is replaced at the same path (as Pulsar does on update) a cached handle
+     * would still serve the old file's bytes.
+     */
+    private static byte[] read(URL url) {
+        try {
+            URLConnection connection = url.openConnection();
+            connection.setUseCaches(false);
+            try (InputStream in = connection.getInputStream()) {
+                return in.readAllBytes();
             }
-            return in.readAllBytes();
         } catch (IOException e) {
-            throw new UncheckedIOException("could not read WASM resource " + name + " of " + type.getName(), e);
+            throw new UncheckedIOException("could not read WASM resource " + url, e);
         }
     }
 

@@ -1,0 +1,274 @@
+package io.github.pulsarwasm.it;
+
+import static io.github.pulsarwasm.it.Functions.config;
+import static io.github.pulsarwasm.it.Functions.topic;
+import static io.github.pulsarwasm.it.Functions.wasmConfig;
+import static io.github.pulsarwasm.it.PulsarTestSupport.collatz;
+import static io.github.pulsarwasm.it.PulsarTestSupport.functionJar;
+import static io.github.pulsarwasm.it.PulsarTestSupport.roundTrip;
+import static io.github.pulsarwasm.it.PulsarTestSupport.splitmix64;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import org.apache.pulsar.client.api.Consumer;
+import org.apache.pulsar.client.api.Message;
+import org.apache.pulsar.client.api.Producer;
+import org.apache.pulsar.client.api.Schema;
+import org.apache.pulsar.common.functions.FunctionConfig;
+import org.apache.pulsar.common.policies.data.FunctionStatus;
+import org.apache.pulsar.common.schema.SchemaType;
+import org.apache.pulsar.functions.LocalRunner;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** WASM functions in a real Pulsar standalone whose functions worker uses the thread runtime. */
+class ThreadRuntimeTest {
+    static EmbeddedPulsar pulsar;
+
+    @BeforeAll
+    static void start() throws Exception {
+        pulsar = EmbeddedPulsar.builder().dataDir(PulsarTestSupport.workDir("thread"))
+                .functionsRuntime(EmbeddedPulsar.FunctionsRuntime.THREAD).build().start();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (pulsar != null) pulsar.close();
+    }
+
+    private static FunctionConfig deploy(FunctionConfig config, String jar) throws Exception {
+        pulsar.admin().functions().createFunction(config, jar);
+        Functions.waitRunning(pulsar.admin(), config, Duration.ofSeconds(120));
+        return config;
+    }
+
+    private static void delete(FunctionConfig config) throws Exception {
+        pulsar.admin().functions().deleteFunction(config.getTenant(), config.getNamespace(), config.getName());
+    }
+
+    @Test
+    void readyMadeWasmFunctionCreatedThroughTheAdminApi() throws Exception {
+        FunctionConfig c = deploy(wasmConfig("t-collatz", "guests/collatz.wasm", topic("t1-in"), topic("t1-out")), functionJar());
+        roundTrip(pulsar.client(), c.getInputs().iterator().next(), c.getOutput(), 1, 1000, PulsarTestSupport::collatz);
+        delete(c);
+    }
+
+    @Test
+    void javaUtilFunctionSubclassRunsAsAPulsarFunction() throws Exception {
+        FunctionConfig c = deploy(config("t-subclass", "com.acme.pulsar.Collatz", topic("t2-in"), topic("t2-out")), functionJar());
+        roundTrip(pulsar.client(), topic("t2-in"), topic("t2-out"), 1, 1000, PulsarTestSupport::collatz);
+        delete(c);
+    }
+
+    /** Each function gets its own class loader in the worker JVM: the native library loads in both. */
+    @Test
+    void twoWasmFunctionsInOneWorkerJvm() throws Exception {
+        FunctionConfig a = deploy(wasmConfig("t-two-a", "guests/collatz.wasm", topic("t3a-in"), topic("t3a-out")), functionJar());
+        FunctionConfig b = deploy(wasmConfig("t-two-b", "guests/hash.wasm", topic("t3b-in"), topic("t3b-out")), functionJar());
+        CompletableFuture<Duration> first = CompletableFuture.supplyAsync(() -> unchecked(
+                () -> roundTrip(pulsar.client(), topic("t3a-in"), topic("t3a-out"), 1, 2000, PulsarTestSupport::collatz)));
+        roundTrip(pulsar.client(), topic("t3b-in"), topic("t3b-out"), -1000, 1000, PulsarTestSupport::splitmix64);
+        first.get();
+        delete(a);
+        delete(b);
+    }
+
+    @Test
+    void updatingWithANewPackageChangesTheResults() throws Exception {
+        String in = topic("t4-in"), out = topic("t4-out");
+        FunctionConfig c = deploy(wasmConfig("t-update", "guests/collatz.wasm", in, out), functionJar());
+        roundTrip(pulsar.client(), in, out, 1, 200, PulsarTestSupport::collatz);
+
+        // Version 2 of the package: the same class, its .wasm now the Rust hash.
+        Path v2 = PulsarTestSupport.withEntries(functionJar(), PulsarTestSupport.workDir("package-v2").resolve("v2.jar"),
+                Map.of("guests/collatz.wasm", PulsarTestSupport.entry(functionJar(), "guests/hash.wasm")));
+        // Pulsar 4.0.8's update turns each topic named in `inputs` into a spec with no schema type
+        // (FunctionConfigUtils.validateUpdate), which fails on INT64 topics: name them only in inputSpecs.
+        FunctionConfig update = wasmConfig("t-update", "guests/collatz.wasm", in, out);
+        update.setInputs(null);
+        // With package management on (the standalone's default since PIP-117), Pulsar 4.0.8's update
+        // ignores an uploaded file and re-reads the existing package (ComponentImpl.getPackageFile checks
+        // the existing path first). The supported way: upload the new version, update to its URL.
+        String v2Url = "function://public/default/t-update@v2";
+        pulsar.admin().packages().upload(org.apache.pulsar.packages.management.core.common.PackageMetadata.builder()
+                .description("t-update, version 2").build(), v2Url, v2.toString());
+        pulsar.admin().functions().updateFunctionWithUrl(update, v2Url);
+        // The update restarts the instance; wait until the new code answers.
+        try (Consumer<Long> consumer = Functions.subscribe(pulsar.client(), out, "probe");
+             Producer<Long> producer = pulsar.client().newProducer(Schema.INT64).topic(in).create()) {
+            List<String> answers = new ArrayList<>();
+            EmbeddedPulsar.await(Duration.ofSeconds(30), () -> {
+                String key = "probe-" + System.nanoTime();
+                producer.newMessage().key(key).value(7L).send();
+                for (Message<Long> m : Functions.receive(consumer, 1, Duration.ofSeconds(5))) {
+                    answers.add(m.getKey() + "=" + m.getValue());
+                    if (key.equals(m.getKey()) && m.getValue() == splitmix64(7)) return true;
+                }
+                return false;
+            }, () -> "the updated function to answer with the new .wasm (answers " + answers + "): "
+                    + Functions.status(pulsar.admin(), c));
+        }
+        roundTrip(pulsar.client(), in, out, 1000, 1999, PulsarTestSupport::splitmix64);
+        FunctionStatus status = pulsar.admin().functions().getFunctionStatus("public", "default", "t-update");
+        assertEquals(1, status.getNumRunning(), Functions.status(pulsar.admin(), c));
+        delete(c);
+    }
+
+    /**
+     * A trapping message is retried, then goes to the dead-letter topic; every other message is
+     * processed and the instance keeps running.
+     */
+    @Test
+    void trapsAreRetriedThenDeadLetteredAndNothingIsLost() throws Exception {
+        String in = topic("t5-in"), out = topic("t5-out"), dlq = topic("t5-dlq");
+        FunctionConfig c = wasmConfig("t-trap", "guests/trap.wasm", in, out);
+        c.setMaxMessageRetries(2);
+        c.setDeadLetterTopic(dlq);
+        c.setTimeoutMs(1000L); // the ack timeout, and the delay before a failed message is redelivered
+        deploy(c, functionJar());
+        List<Long> inputs = new ArrayList<>();
+        for (long x = -10; x <= 100; x++) inputs.add(x);
+        TreeSet<Long> trapping = new TreeSet<>(inputs.subList(0, 13)); // -10..2 trap (see examples/wat/trap.wat)
+        try (Consumer<Long> results = Functions.subscribe(pulsar.client(), out, "check");
+             Consumer<Long> deadLetters = Functions.subscribe(pulsar.client(), dlq, "check");
+             // No batching: a failed message is redelivered alone, not with its whole batch.
+             Producer<Long> producer = pulsar.client().newProducer(Schema.INT64).topic(in).enableBatching(false).create()) {
+            for (long x : inputs) producer.newMessage().key(Long.toString(x)).value(x).send();
+            List<Message<Long>> ok = Functions.receive(results, inputs.size() - trapping.size(), Duration.ofSeconds(60));
+            List<Message<Long>> dead = Functions.receive(deadLetters, trapping.size(), Duration.ofSeconds(60));
+            TreeSet<Long> processed = new TreeSet<>();
+            for (Message<Long> m : ok) {
+                long x = Long.parseLong(m.getKey());
+                assertEquals(2 * x, m.getValue(), "result for " + x);
+                processed.add(x);
+            }
+            TreeSet<Long> deadInputs = new TreeSet<>();
+            for (Message<Long> m : dead) deadInputs.add(m.getValue());
+            assertEquals(trapping, deadInputs, "every trapping message, and only those, in the dead-letter topic");
+            assertEquals(inputs.size() - trapping.size(), processed.size(), "every other message processed once");
+            assertTrue(processed.stream().noneMatch(trapping::contains));
+        }
+        FunctionStatus status = pulsar.admin().functions().getFunctionStatus("public", "default", "t-trap");
+        assertEquals(1, status.getNumRunning(), Functions.status(pulsar.admin(), c));
+        assertEquals(0, status.getInstances().get(0).getStatus().getNumRestarts(), "the instance never restarted");
+        assertEquals(3L * trapping.size(), status.getInstances().get(0).getStatus().getNumUserExceptions(),
+                "each trapping message tried 1 + 2 times: " + Functions.status(pulsar.admin(), c));
+        delete(c);
+    }
+
+    /**
+     * What Pulsar 4.0 does with a {@code Function<Long, Long>}: without schema configuration it
+     * registers JSON on its topics (so an INT64 producer is refused); with Int64Schema configured,
+     * as every other test here does, the topics carry INT64.
+     */
+    @Test
+    void schemaDefaultIsJsonAndInt64SchemaServesInt64Producers() throws Exception {
+        FunctionConfig plain = wasmConfig("t-json", "guests/collatz.wasm", topic("t6j-in"), topic("t6j-out"));
+        plain.setInputSpecs(null);
+        plain.setOutputSchemaType(null);
+        deploy(plain, functionJar());
+        assertEquals(SchemaType.JSON, pulsar.admin().schemas().getSchemaInfo(topic("t6j-in")).getType());
+        try (Consumer<Long> consumer = pulsar.client().newConsumer(Schema.JSON(Long.class)).topic(topic("t6j-out"))
+                .subscriptionName("check").subscriptionInitialPosition(org.apache.pulsar.client.api.SubscriptionInitialPosition.Earliest)
+                .subscribe();
+             Producer<Long> producer = pulsar.client().newProducer(Schema.JSON(Long.class)).topic(topic("t6j-in")).create()) {
+            producer.send(27L);
+            assertEquals(111L, consumer.receive(60, java.util.concurrent.TimeUnit.SECONDS).getValue());
+        }
+        delete(plain);
+
+        FunctionConfig int64 = deploy(wasmConfig("t-int64", "guests/collatz.wasm", topic("t6i-in"), topic("t6i-out")), functionJar());
+        roundTrip(pulsar.client(), topic("t6i-in"), topic("t6i-out"), 1, 100, PulsarTestSupport::collatz);
+        assertEquals(SchemaType.INT64, pulsar.admin().schemas().getSchemaInfo(topic("t6i-in")).getType());
+        assertEquals(SchemaType.INT64, pulsar.admin().schemas().getSchemaInfo(topic("t6i-out")).getType());
+        delete(int64);
+    }
+
+    @Test
+    void hundredThousandMessagesAllChecked() throws Exception {
+        FunctionConfig c = deploy(wasmConfig("t-100k", "guests/hash.wasm", topic("t7-in"), topic("t7-out")), functionJar());
+        Duration took = roundTrip(pulsar.client(), topic("t7-in"), topic("t7-out"), 1, 100_000, PulsarTestSupport::splitmix64);
+        System.out.printf("100000 messages through the WASM function in %s (%.0f/s)%n", took, 100_000 / (took.toMillis() / 1000.0));
+        delete(c);
+    }
+
+    /** The literal `pulsar-admin functions create --jar ...` command, run in-process. */
+    @Test
+    void pulsarAdminCommandLineFunctionsCreate() throws Exception {
+        String in = topic("t8-in"), out = topic("t8-out");
+        String[] create = {"--admin-url", pulsar.getWebServiceUrl(), "functions", "create",
+                "--tenant", "public", "--namespace", "default", "--name", "t-cli",
+                "--jar", functionJar(), "--classname", Functions.WASM_FUNCTION,
+                "--inputs", in, "--output", out,
+                "--user-config", "{\"wasm.resource\": \"guests/isqrt.wasm\"}",
+                "--input-specs", "{\"" + in + "\": {\"schemaType\": \"" + Functions.INT64_SCHEMA + "\"}}",
+                "--schema-type", Functions.INT64_SCHEMA};
+        PulsarAdminCommand cli = new PulsarAdminCommand();
+        assertTrue(cli.exec(create), "pulsar-admin functions create failed");
+        FunctionConfig c = config("t-cli", Functions.WASM_FUNCTION, in, out);
+        Functions.waitRunning(pulsar.admin(), c, Duration.ofSeconds(120));
+        roundTrip(pulsar.client(), in, out, -100, 5000, x -> x < 0 ? -1 : (long) Math.floor(Math.sqrt((double) x)));
+        assertTrue(cli.exec(new String[] {"--admin-url", pulsar.getWebServiceUrl(), "functions", "delete",
+                "--tenant", "public", "--namespace", "default", "--name", "t-cli"}));
+    }
+
+    /** LocalRunner: the function runs in this JVM, against the embedded broker. */
+    @Test
+    void localRunnerAgainstTheEmbeddedBroker() throws Exception {
+        FunctionConfig c = wasmConfig("t-local", "guests/fib.wasm", topic("t9-in"), topic("t9-out"));
+        c.setJar(functionJar());
+        LocalRunner runner = LocalRunner.builder().functionConfig(c).brokerServiceUrl(pulsar.getBrokerServiceUrl())
+                .runtimeEnv(LocalRunner.RuntimeEnv.THREAD).build();
+        try {
+            runner.start(false);
+            EmbeddedPulsar.await(Duration.ofSeconds(120),
+                    () -> pulsar.admin().topics().getSubscriptions(topic("t9-in")).contains("public/default/t-local"),
+                    () -> "LocalRunner's input subscription");
+            roundTrip(pulsar.client(), topic("t9-in"), topic("t9-out"), 0, 2000, ThreadRuntimeTest::fib);
+        } finally {
+            runner.close();
+        }
+    }
+
+    static long fib(long x) {
+        long n = Long.remainderUnsigned(x, 1000), a = 0, b = 1;
+        for (long i = 0; i < n; i++) {
+            long t = a + b;
+            a = b;
+            b = t;
+        }
+        return a;
+    }
+
+    /** The real command line; {@code main()} would exit the JVM, {@code run} returns. */
+    static final class PulsarAdminCommand extends org.apache.pulsar.admin.cli.PulsarAdminTool {
+        PulsarAdminCommand() throws Exception {
+            super(new Properties());
+        }
+
+        boolean exec(String[] args) {
+            return run(args);
+        }
+    }
+
+    interface ThrowingSupplier<T> {
+        T get() throws Exception;
+    }
+
+    static <T> T unchecked(ThrowingSupplier<T> supplier) {
+        try {
+            return supplier.get();
+        } catch (Exception e) {
+            throw new RuntimeException(e);
+        }
+    }
+}
