@@ -8,8 +8,8 @@
 //!
 //! wasmer's `Store` is tied to one thread, so every thread that calls a function gets its
 //! own `Store` + `Instance`, created on its first call and kept in a thread-local table
-//! indexed by slot. The hot path is: one atomic load (a plain load on x86) to check the
-//! generation, one thread-local lookup, and wasmer's typed call.
+//! indexed by slot. The hot path is: one thread-local lookup, one atomic load (a plain load on
+//! x86) to notice unloads, a generation compare, and wasmer's typed call.
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
@@ -207,22 +207,27 @@ fn instantiate(handle: Handle) -> Result<LocalInstance> {
 /// After a trap the instance is discarded, so the next call starts from a fresh instance
 /// rather than from whatever state the guest was in when it trapped.
 pub fn call_i64(handle: Handle, arg: i64) -> Result<i64> {
-    live_slot(handle)?;
     LOCAL
         .try_with(|cell| {
             let mut local = cell.try_borrow_mut().map_err(|_| Error::Reentrant)?;
-            if local.seen_unloads != UNLOADS.load(Ordering::Relaxed) {
+            // No slot lookup on the fast path: `unload` bumps the generation before UNLOADS, so once
+            // this thread sees the new count its sweep drops the unloaded function's instance, and
+            // the slow path below (`instantiate`) then reports it closed.
+            if local.seen_unloads != UNLOADS.load(Ordering::Acquire) {
                 local.sweep();
             }
             let index = handle.index();
-            if local.instances.len() <= index {
-                local.instances.resize_with(index + 1, || None);
+            let cached = matches!(local.instances.get(index), Some(Some(i)) if i.generation == handle.generation());
+            if !cached {
+                // Slow path: check the handle before growing this thread's table for it.
+                live_slot(handle)?;
+                if local.instances.len() <= index {
+                    local.instances.resize_with(index + 1, || None);
+                }
+                local.instances[index] = Some(instantiate(handle)?);
             }
             let entry = &mut local.instances[index];
-            let instance = match entry {
-                Some(instance) if instance.generation == handle.generation() => instance,
-                _ => entry.insert(instantiate(handle)?),
-            };
+            let Some(instance) = entry.as_mut() else { return Err(Error::Closed) };
             match instance.func.call(&mut instance.store, arg) {
                 Ok(result) => Ok(result),
                 Err(trap) => {

@@ -140,3 +140,51 @@ pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_noop<'local>(
 ) -> jlong {
     arg
 }
+
+/// Calls `invoke`'s core path `iterations` times inside one native call and returns the
+/// elapsed nanoseconds: the benchmark's measure of the core on a JVM thread, without JNI.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_coreLoopNanos<'local>(
+    mut env: EnvUnowned<'local>,
+    caller: JClass<'local>,
+    handle: jlong,
+    arg: jlong,
+    iterations: jint,
+) -> jlong {
+    boundary_fast(&mut env, &caller, || {
+        let handle = Handle::from_raw(handle as u64);
+        let started = std::time::Instant::now();
+        for _ in 0..iterations {
+            std::hint::black_box(function::call_i64(handle, std::hint::black_box(arg))?);
+        }
+        Ok(started.elapsed().as_nanos() as jlong)
+    })
+}
+
+/// The baseline for [`Java_io_github_pulsarwasm_WasmLoader_coreLoopNanos`]: wasmer's own typed
+/// call, with a store and instance of our own, looped on this JVM thread. Returns nanoseconds.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_wasmerLoopNanos<'local>(
+    mut env: EnvUnowned<'local>,
+    caller: JClass<'local>,
+    handle: jlong,
+    arg: jlong,
+    iterations: jint,
+) -> jlong {
+    boundary_fast(&mut env, &caller, || {
+        let def = function::definition(Handle::from_raw(handle as u64))?;
+        let mut store = wasmer::Store::new(crate::module::engine().clone());
+        let instance = wasmer::Instance::new(&mut store, &def.module.module, &wasmer::Imports::new())
+            .map_err(|e| crate::Error::Instantiate(e.to_string()))?;
+        let typed = instance
+            .exports
+            .get_typed_function::<i64, i64>(&store, &def.export)
+            .map_err(|e| crate::Error::Instantiate(e.to_string()))?;
+        let started = std::time::Instant::now();
+        for _ in 0..iterations {
+            let result = typed.call(&mut store, std::hint::black_box(arg)).map_err(crate::Error::from_runtime)?;
+            std::hint::black_box(result);
+        }
+        Ok(started.elapsed().as_nanos() as jlong)
+    })
+}

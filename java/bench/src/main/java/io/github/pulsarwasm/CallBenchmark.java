@@ -8,6 +8,7 @@ import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
@@ -68,6 +69,20 @@ public class CallBenchmark {
     @Benchmark
     public Long wasmTrivialBoxed() {
         return trivial.apply(input);
+    }
+
+    /** The native call path alone, looped inside Rust on this JVM thread: per call, no JNI transition. */
+    @Benchmark
+    @OperationsPerInvocation(1000)
+    public long wasmTrivialNativeLoop() {
+        return trivial.nativeLoopNanos(input, 1000, false);
+    }
+
+    /** wasmer's own typed call on the same module, looped inside Rust on this JVM thread: the baseline. */
+    @Benchmark
+    @OperationsPerInvocation(1000)
+    public long wasmerTypedCallNativeLoop() {
+        return trivial.nativeLoopNanos(input, 1000, true);
     }
 
     @Benchmark

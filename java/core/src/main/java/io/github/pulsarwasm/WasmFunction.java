@@ -136,6 +136,19 @@ public class WasmFunction implements Function<Long, Long>, LongUnaryOperator, Au
         }
     }
 
+    /**
+     * For benchmarks: nanoseconds for {@code iterations} calls looped inside the native library,
+     * through this function's call path, or ({@code wasmerOnly}) through wasmer's typed call alone.
+     */
+    long nativeLoopNanos(long input, int iterations, boolean wasmerOnly) {
+        try {
+            return wasmerOnly ? WasmLoader.wasmerLoopNanos(handle, input, iterations)
+                    : WasmLoader.coreLoopNanos(handle, input, iterations);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
     /** What was loaded: hash, size, compile time, exports. */
     public WasmModuleInfo info() {
         try {
