@@ -153,11 +153,7 @@ pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_coreLoopNanos<'local
 ) -> jlong {
     boundary_fast(&mut env, &caller, || {
         let handle = Handle::from_raw(handle as u64);
-        let started = std::time::Instant::now();
-        for _ in 0..iterations {
-            std::hint::black_box(function::call_i64(handle, std::hint::black_box(arg))?);
-        }
-        Ok(started.elapsed().as_nanos() as jlong)
+        loop_nanos(iterations, || Ok(function::call_i64(handle, std::hint::black_box(arg))?))
     })
 }
 
@@ -180,11 +176,17 @@ pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_wasmerLoopNanos<'loc
             .exports
             .get_typed_function::<i64, i64>(&store, &def.export)
             .map_err(|e| crate::Error::Instantiate(e.to_string()))?;
-        let started = std::time::Instant::now();
-        for _ in 0..iterations {
-            let result = typed.call(&mut store, std::hint::black_box(arg)).map_err(crate::Error::from_runtime)?;
-            std::hint::black_box(result);
-        }
-        Ok(started.elapsed().as_nanos() as jlong)
+        loop_nanos(iterations, || {
+            Ok(typed.call(&mut store, std::hint::black_box(arg)).map_err(crate::Error::from_runtime)?)
+        })
     })
+}
+
+/// Nanoseconds taken by `iterations` calls of `call`.
+fn loop_nanos(iterations: jint, mut call: impl FnMut() -> Result<i64, Failure>) -> Result<jlong, Failure> {
+    let started = std::time::Instant::now();
+    for _ in 0..iterations {
+        std::hint::black_box(call()?);
+    }
+    Ok(started.elapsed().as_nanos() as jlong)
 }

@@ -105,13 +105,7 @@ final class PulsarTestSupport {
     }
 
     static long collatz(long x) {
-        if (x <= 0) return 0;
-        long v = x, steps = 0;
-        while (v != 1 && steps < 10000) {
-            v = (v & 1) != 0 ? 3 * v + 1 : v >>> 1;
-            steps++;
-        }
-        return steps;
+        return Demo.collatz(x);
     }
 
     static long splitmix64(long x) {
