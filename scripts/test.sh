@@ -9,6 +9,10 @@ step() { printf '\n==> %s\n' "$*"; }
 step "Rust core: cargo test --release"
 cargo test --release --locked
 
+step "Rust lints: cargo clippy (warnings are errors)"
+command -v cargo-clippy >/dev/null 2>&1 || rustup component add clippy
+cargo clippy --release --locked --all-targets -- -D warnings
+
 # Builds the guests (and checks them), the library and the jars, running the Java tests.
 scripts/build.sh
 
