@@ -190,6 +190,12 @@ thread_local! {
 
 fn instantiate(handle: Handle) -> Result<LocalInstance> {
     let def = definition(handle)?;
+    let (store, func) = new_instance(&def)?;
+    Ok(LocalInstance { generation: handle.generation(), store, func })
+}
+
+/// A fresh store and instance of `def`'s module, and its export as a typed function.
+pub fn new_instance(def: &FunctionDef) -> Result<(Store, TypedFunction<i64, i64>)> {
     let mut store = Store::new(module::engine().clone());
     let instance = Instance::new(&mut store, &def.module.module, &Imports::new()).map_err(|e| match e {
         InstantiationError::Start(trap) => Error::from_runtime(trap),
@@ -199,7 +205,7 @@ fn instantiate(handle: Handle) -> Result<LocalInstance> {
         .exports
         .get_typed_function::<i64, i64>(&store, &def.export)
         .map_err(|e| Error::Instantiate(e.to_string()))?;
-    Ok(LocalInstance { generation: handle.generation(), store, func })
+    Ok((store, func))
 }
 
 /// Calls a loaded `(i64) -> i64` function on this thread's instance of it.

@@ -169,13 +169,7 @@ pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_wasmerLoopNanos<'loc
 ) -> jlong {
     boundary_fast(&mut env, &caller, || {
         let def = function::definition(Handle::from_raw(handle as u64))?;
-        let mut store = wasmer::Store::new(crate::module::engine().clone());
-        let instance = wasmer::Instance::new(&mut store, &def.module.module, &wasmer::Imports::new())
-            .map_err(|e| crate::Error::Instantiate(e.to_string()))?;
-        let typed = instance
-            .exports
-            .get_typed_function::<i64, i64>(&store, &def.export)
-            .map_err(|e| crate::Error::Instantiate(e.to_string()))?;
+        let (mut store, typed) = function::new_instance(&def)?;
         loop_nanos(iterations, || {
             Ok(typed.call(&mut store, std::hint::black_box(arg)).map_err(crate::Error::from_runtime)?)
         })
