@@ -94,6 +94,17 @@ public final class EmbeddedPulsar implements AutoCloseable {
                     + " (the scripts use PULSAR_JAVA_HOME, default /usr/lib/jvm/temurin-25-jdk-amd64)");
         }
         long t0 = System.nanoTime();
+        try {
+            boot();
+        } catch (Throwable t) {
+            close(); // leave nothing half-started behind: threads, ports, data
+            throw t;
+        }
+        startupTime = Duration.ofNanos(System.nanoTime() - t0);
+        return this;
+    }
+
+    private void boot() throws Exception {
         Files.createDirectories(dataDir);
         brokerPort = freePort();
         webPort = freePort();
@@ -141,21 +152,14 @@ public final class EmbeddedPulsar implements AutoCloseable {
             }
         };
         try {
-            try {
-                standalone.start();
-            } catch (java.net.BindException e) {
-                throw new IllegalStateException("Pulsar could not bind its ports on 127.0.0.1 (broker " + brokerPort
-                        + ", web " + webPort + "): " + e.getMessage(), e);
-            }
-            admin = PulsarAdmin.builder().serviceHttpUrl(getWebServiceUrl()).build();
-            client = PulsarClient.builder().serviceUrl(getBrokerServiceUrl()).build();
-            waitUntilReady();
-        } catch (Throwable t) {
-            close();
-            throw t;
+            standalone.start();
+        } catch (java.net.BindException e) {
+            throw new IllegalStateException("Pulsar could not bind its ports on 127.0.0.1 (broker " + brokerPort
+                    + ", web " + webPort + "): " + e.getMessage(), e);
         }
-        startupTime = Duration.ofNanos(System.nanoTime() - t0);
-        return this;
+        admin = PulsarAdmin.builder().serviceHttpUrl(getWebServiceUrl()).build();
+        client = PulsarClient.builder().serviceUrl(getBrokerServiceUrl()).build();
+        waitUntilReady();
     }
 
     private void waitUntilReady() throws Exception {
@@ -248,7 +252,9 @@ public final class EmbeddedPulsar implements AutoCloseable {
                 w.put("functionRuntimeFactoryClassName",
                         "org.apache.pulsar.functions.runtime.process.ProcessRuntimeFactory");
                 if (javaInstanceJar == null || !new File(javaInstanceJar).isFile()) {
-                    throw new IllegalArgumentException("PROCESS runtime needs javaInstanceJar, got " + javaInstanceJar);
+                    throw new IllegalArgumentException("the process runtime needs the java-instance jar of a Pulsar"
+                            + " distribution (Maven artifact org.apache.pulsar:pulsar-functions-runtime-all), but got "
+                            + javaInstanceJar);
                 }
                 factory.put("javaInstanceJarLocation", javaInstanceJar);
                 // must be non-null or ProcessRuntimeFactory throws "No PythonInstanceFile specified"

@@ -59,4 +59,15 @@ class ProcessRuntimeTest {
             }
         }
     }
+
+    @Test
+    void aFailedStartSaysWhatIsMissingAndLeavesNothingBehind() throws Exception {
+        Path data = PulsarTestSupport.workDir("no-instance-jar");
+        EmbeddedPulsar pulsar = EmbeddedPulsar.builder().dataDir(data)
+                .functionsRuntime(EmbeddedPulsar.FunctionsRuntime.PROCESS).javaInstanceJar(data.resolve("nope.jar").toString())
+                .build();
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, pulsar::start);
+        assertTrue(e.getMessage().contains("pulsar-functions-runtime-all") && e.getMessage().contains("nope.jar"), e.getMessage());
+        assertFalse(Files.exists(data), "data directory removed");
+    }
 }
