@@ -242,5 +242,6 @@ pub fn call_i64(handle: Handle, arg: i64) -> Result<i64> {
                 }
             }
         })
-        .unwrap_or(Err(Error::Closed))
+        // Only during thread exit, when the thread-local is gone.
+        .unwrap_or_else(|_| Err(Error::Closed))
 }
