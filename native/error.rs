@@ -12,13 +12,21 @@ pub enum Error {
     /// The module does not export a function under the requested name.
     MissingExport { name: String, available: Vec<String> },
     /// The export exists but is not a function of the expected type.
-    WrongSignature { name: String, expected: String, actual: String },
+    WrongSignature {
+        name: String,
+        expected: String,
+        actual: String,
+    },
     /// The module imports something the host does not provide.
     UnresolvedImport { imports: Vec<String> },
     /// Instantiation failed for another reason (for example a start function that traps).
     Instantiate(String),
     /// The guest trapped. `code` is the trap kind (`None` for a host-side runtime error).
-    Trap { code: Option<String>, message: String, trace: Vec<String> },
+    Trap {
+        code: Option<String>,
+        message: String,
+        trace: Vec<String>,
+    },
     /// The handle was unloaded (closed) or never valid.
     Closed,
     /// A call re-entered the same thread's instances (a host function calling back into wasm).

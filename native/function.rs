@@ -66,7 +66,10 @@ struct FreeList {
     free: Vec<u32>,
     next: u32,
 }
-static FREE: Mutex<FreeList> = Mutex::new(FreeList { free: Vec::new(), next: 0 });
+static FREE: Mutex<FreeList> = Mutex::new(FreeList {
+    free: Vec::new(),
+    next: 0,
+});
 
 fn slot(index: usize) -> Option<&'static Slot> {
     CHUNKS.get(index / CHUNK_SIZE)?.get()?.get(index % CHUNK_SIZE)
@@ -99,7 +102,10 @@ fn allocate(def: FunctionDef) -> Result<Handle> {
     } as usize;
     let chunk = CHUNKS[index / CHUNK_SIZE].get_or_init(|| {
         (0..CHUNK_SIZE)
-            .map(|_| Slot { generation: AtomicU32::new(0), def: Mutex::new(None) })
+            .map(|_| Slot {
+                generation: AtomicU32::new(0),
+                def: Mutex::new(None),
+            })
             .collect()
     });
     let slot = &chunk[index % CHUNK_SIZE];
@@ -117,7 +123,10 @@ pub fn load_i64(bytes: &[u8], export: &str) -> Result<Handle> {
     let module = module::compile(bytes)?;
     module.check_export(export, &[Type::I64], &[Type::I64])?;
     module.check_no_imports()?;
-    allocate(FunctionDef { module, export: export.to_owned() })
+    allocate(FunctionDef {
+        module,
+        export: export.to_owned(),
+    })
 }
 
 /// The definition behind a live handle.
@@ -191,7 +200,11 @@ thread_local! {
 fn instantiate(handle: Handle) -> Result<LocalInstance> {
     let def = definition(handle)?;
     let (store, func) = new_instance(&def)?;
-    Ok(LocalInstance { generation: handle.generation(), store, func })
+    Ok(LocalInstance {
+        generation: handle.generation(),
+        store,
+        func,
+    })
 }
 
 /// A fresh store and instance of `def`'s module, and its export as a typed function.
@@ -213,35 +226,40 @@ pub fn new_instance(def: &FunctionDef) -> Result<(Store, TypedFunction<i64, i64>
 /// After a trap the instance is discarded, so the next call starts from a fresh instance
 /// rather than from whatever state the guest was in when it trapped.
 pub fn call_i64(handle: Handle, arg: i64) -> Result<i64> {
-    LOCAL
-        .try_with(|cell| {
-            let mut local = cell.try_borrow_mut().map_err(|_| Error::Reentrant)?;
-            // No slot lookup on the fast path: `unload` bumps the generation before UNLOADS, so once
-            // this thread sees the new count its sweep drops the unloaded function's instance, and
-            // the slow path below (`instantiate`) then reports it closed.
-            if local.seen_unloads != UNLOADS.load(Ordering::Acquire) {
-                local.sweep();
+    let outcome = LOCAL.try_with(|cell| {
+        let mut local = cell.try_borrow_mut().map_err(|_| Error::Reentrant)?;
+        // No slot lookup on the fast path: `unload` bumps the generation before UNLOADS, so once
+        // this thread sees the new count its sweep drops the unloaded function's instance, and
+        // the slow path below (`instantiate`) then reports it closed.
+        if local.seen_unloads != UNLOADS.load(Ordering::Acquire) {
+            local.sweep();
+        }
+        let index = handle.index();
+        let cached = matches!(local.instances.get(index), Some(Some(i)) if i.generation == handle.generation());
+        if !cached {
+            // Slow path: check the handle before growing this thread's table for it.
+            live_slot(handle)?;
+            if local.instances.len() <= index {
+                local.instances.resize_with(index + 1, || None);
             }
-            let index = handle.index();
-            let cached = matches!(local.instances.get(index), Some(Some(i)) if i.generation == handle.generation());
-            if !cached {
-                // Slow path: check the handle before growing this thread's table for it.
-                live_slot(handle)?;
-                if local.instances.len() <= index {
-                    local.instances.resize_with(index + 1, || None);
-                }
-                local.instances[index] = Some(instantiate(handle)?);
+            local.instances[index] = Some(instantiate(handle)?);
+        }
+        let entry = &mut local.instances[index];
+        let Some(instance) = entry.as_mut() else {
+            return Err(Error::Closed);
+        };
+        match instance.func.call(&mut instance.store, arg) {
+            Ok(result) => Ok(result),
+            Err(trap) => {
+                *entry = None;
+                Err(Error::from_runtime(trap))
             }
-            let entry = &mut local.instances[index];
-            let Some(instance) = entry.as_mut() else { return Err(Error::Closed) };
-            match instance.func.call(&mut instance.store, arg) {
-                Ok(result) => Ok(result),
-                Err(trap) => {
-                    *entry = None;
-                    Err(Error::from_runtime(trap))
-                }
-            }
-        })
-        // Only during thread exit, when the thread-local is gone.
-        .unwrap_or_else(|_| Err(Error::Closed))
+        }
+    });
+    // The thread-local is gone only while the thread exits. (A match, not unwrap_or: that would
+    // build and drop an Error on every call, which showed in profiles.)
+    match outcome {
+        Ok(result) => result,
+        Err(_) => Err(Error::Closed),
+    }
 }

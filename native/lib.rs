@@ -7,8 +7,8 @@
 
 pub mod error;
 pub mod function;
-pub mod module;
 mod jni;
+pub mod module;
 
 pub use error::{Error, Result};
 pub use function::{call_i64, definition, load_i64, unload, Handle};

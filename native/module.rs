@@ -46,7 +46,14 @@ impl CompiledModule {
     pub fn imports(&self) -> Vec<String> {
         self.module
             .imports()
-            .map(|import| format!("{}.{}: {}", import.module(), import.name(), describe_extern(import.ty())))
+            .map(|import| {
+                format!(
+                    "{}.{}: {}",
+                    import.module(),
+                    import.name(),
+                    describe_extern(import.ty())
+                )
+            })
             .collect()
     }
 
@@ -55,7 +62,10 @@ impl CompiledModule {
         let expected = FunctionType::new(params, results);
         let export = self.module.exports().find(|export| export.name() == name);
         match export.as_ref().map(|export| export.ty()) {
-            None => Err(Error::MissingExport { name: name.to_owned(), available: self.exports() }),
+            None => Err(Error::MissingExport {
+                name: name.to_owned(),
+                available: self.exports(),
+            }),
             Some(ExternType::Function(actual)) if *actual == expected => Ok(()),
             Some(other) => Err(Error::WrongSignature {
                 name: name.to_owned(),
@@ -68,13 +78,23 @@ impl CompiledModule {
     /// Fails with every import named when the module imports anything: the host provides none yet.
     pub fn check_no_imports(&self) -> Result<()> {
         let imports = self.imports();
-        if imports.is_empty() { Ok(()) } else { Err(Error::UnresolvedImport { imports }) }
+        if imports.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::UnresolvedImport { imports })
+        }
     }
 }
 
 fn describe_func(ty: &FunctionType) -> String {
     // WAT spelling (`i64`, `funcref`), as a guest author writes it.
-    let list = |types: &[Type]| types.iter().map(|t| t.to_string().to_lowercase()).collect::<Vec<_>>().join(", ");
+    let list = |types: &[Type]| {
+        types
+            .iter()
+            .map(|t| t.to_string().to_lowercase())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     format!("({}) -> ({})", list(ty.params()), list(ty.results()))
 }
 
@@ -111,7 +131,12 @@ pub fn compile(bytes: &[u8]) -> Result<Arc<CompiledModule>> {
         size: binary.len(),
         compile_time: started.elapsed(),
     });
-    log::debug!("compiled module {} ({} bytes) in {:?}", compiled.hash, compiled.size, compiled.compile_time);
+    log::debug!(
+        "compiled module {} ({} bytes) in {:?}",
+        compiled.hash,
+        compiled.size,
+        compiled.compile_time
+    );
     let mut cache = cache().lock();
     cache.retain(|_, weak| weak.strong_count() > 0);
     // Another thread may have compiled the same bytes meanwhile: keep one copy.

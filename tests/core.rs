@@ -25,12 +25,17 @@ fn loads_and_calls_wat_and_binary() -> Result<(), Error> {
     assert_eq!(call_i64(handle, 41)?, 42);
     assert_eq!(call_i64(handle, i64::MAX)?, i64::MIN);
 
-    let binary = wasmer::wat2wasm(&text).map_err(|e| Error::Compile(e.to_string()))?.into_owned();
+    let binary = wasmer::wat2wasm(&text)
+        .map_err(|e| Error::Compile(e.to_string()))?
+        .into_owned();
     assert_eq!(&binary[..4], b"\0asm");
     let again = load_i64(&binary, "apply")?;
     assert_eq!(call_i64(again, 1)?, 2);
     // Text and binary of the same module share one compilation.
-    assert!(std::sync::Arc::ptr_eq(&definition(handle)?.module, &definition(again)?.module));
+    assert!(std::sync::Arc::ptr_eq(
+        &definition(handle)?.module,
+        &definition(again)?.module
+    ));
     assert!(unload(handle) && unload(again));
     Ok(())
 }
@@ -41,7 +46,10 @@ fn bad_bytes_are_compile_errors_with_the_engines_message() {
         Err(Error::Compile(msg)) => assert!(!msg.is_empty()),
         other => panic!("expected a compile error, got {other:?}"),
     }
-    assert!(matches!(load_i64(b"\0asm\x01\0\0\0\x01\x05", "apply"), Err(Error::Compile(_))));
+    assert!(matches!(
+        load_i64(b"\0asm\x01\0\0\0\x01\x05", "apply"),
+        Err(Error::Compile(_))
+    ));
 }
 
 #[test]
@@ -50,7 +58,10 @@ fn missing_export_lists_what_there_is() {
     match load_i64(wat, "apply") {
         Err(Error::MissingExport { name, available }) => {
             assert_eq!(name, "apply");
-            assert_eq!(available, vec!["mem: memory".to_owned(), "run: func (i32) -> (i32)".to_owned()]);
+            assert_eq!(
+                available,
+                vec!["mem: memory".to_owned(), "run: func (i32) -> (i32)".to_owned()]
+            );
         }
         other => panic!("expected a missing export, got {other:?}"),
     }
@@ -72,7 +83,9 @@ fn wrong_signature_says_expected_and_actual() {
 fn unresolved_imports_are_named() {
     let wat = br#"(module (import "env" "host_log" (func (param i64))) (func (export "apply") (param i64) (result i64) local.get 0))"#;
     match load_i64(wat, "apply") {
-        Err(Error::UnresolvedImport { imports }) => assert_eq!(imports, vec!["env.host_log: func (i64) -> ()".to_owned()]),
+        Err(Error::UnresolvedImport { imports }) => {
+            assert_eq!(imports, vec!["env.host_log: func (i64) -> ()".to_owned()])
+        }
         other => panic!("expected an unresolved import, got {other:?}"),
     }
 }
@@ -80,7 +93,12 @@ fn unresolved_imports_are_named() {
 #[test]
 fn traps_carry_kind_and_backtrace_and_the_function_recovers() -> Result<(), Error> {
     let handle = load_i64(TRAPS.as_bytes(), "apply")?;
-    for (input, kind) in [(-1, "UnreachableCodeReached"), (0, "IntegerDivisionByZero"), (1, "HeapAccessOutOfBounds"), (2, "StackOverflow")] {
+    for (input, kind) in [
+        (-1, "UnreachableCodeReached"),
+        (0, "IntegerDivisionByZero"),
+        (1, "HeapAccessOutOfBounds"),
+        (2, "StackOverflow"),
+    ] {
         match call_i64(handle, input) {
             Err(Error::Trap { code, trace, .. }) => {
                 assert_eq!(code.as_deref(), Some(kind));

@@ -97,7 +97,9 @@ pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_invoke<'local>(
     handle: jlong,
     arg: jlong,
 ) -> jlong {
-    boundary_fast(&mut env, &caller, || Ok(function::call_i64(Handle::from_raw(handle as u64), arg)?))
+    boundary_fast(&mut env, &caller, || {
+        Ok(function::call_i64(Handle::from_raw(handle as u64), arg)?)
+    })
 }
 
 #[unsafe(no_mangle)]
@@ -106,7 +108,9 @@ pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_unload<'local>(
     caller: JClass<'local>,
     handle: jlong,
 ) -> jboolean {
-    boundary_fast(&mut env, &caller, || Ok(function::unload(Handle::from_raw(handle as u64))))
+    boundary_fast(&mut env, &caller, || {
+        Ok(function::unload(Handle::from_raw(handle as u64)))
+    })
 }
 
 /// Describes a loaded function as NUL-separated fields: hash, size, compile nanoseconds,
@@ -153,7 +157,9 @@ pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_coreLoopNanos<'local
 ) -> jlong {
     boundary_fast(&mut env, &caller, || {
         let handle = Handle::from_raw(handle as u64);
-        loop_nanos(iterations, || Ok(function::call_i64(handle, std::hint::black_box(arg))?))
+        loop_nanos(iterations, || {
+            Ok(function::call_i64(handle, std::hint::black_box(arg))?)
+        })
     })
 }
 
@@ -171,7 +177,9 @@ pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_wasmerLoopNanos<'loc
         let def = function::definition(Handle::from_raw(handle as u64))?;
         let (mut store, typed) = function::new_instance(&def)?;
         loop_nanos(iterations, || {
-            Ok(typed.call(&mut store, std::hint::black_box(arg)).map_err(crate::Error::from_runtime)?)
+            Ok(typed
+                .call(&mut store, std::hint::black_box(arg))
+                .map_err(crate::Error::from_runtime)?)
         })
     })
 }

@@ -51,7 +51,10 @@ fn exception_for(failure: &Failure) -> (String, String) {
         Failure::Core(err @ Error::InvalidArgument(_)) => {
             ("java.lang.IllegalArgumentException".to_owned(), err.to_string())
         }
-        Failure::Null(what) => ("java.lang.NullPointerException".to_owned(), format!("{what} must not be null")),
+        Failure::Null(what) => (
+            "java.lang.NullPointerException".to_owned(),
+            format!("{what} must not be null"),
+        ),
         Failure::Jni(err) => (ours("WasmException"), format!("JNI call failed: {err}")),
     }
 }
@@ -61,7 +64,13 @@ fn exception_for(failure: &Failure) -> (String, String) {
 /// Our own exception classes are loaded through the class loader of `WasmLoader` (the
 /// caller), not the thread's context loader: in Pulsar each function has its own loader,
 /// and an exception from another loader's copy of the class would not match a `catch`.
-fn throw(env: &mut Env<'_>, caller: &JClass<'_>, class_name: &str, message: &str, trap_code: Option<&str>) -> jni::errors::Result<()> {
+fn throw(
+    env: &mut Env<'_>,
+    caller: &JClass<'_>,
+    class_name: &str,
+    message: &str,
+    trap_code: Option<&str>,
+) -> jni::errors::Result<()> {
     let class = if class_name.starts_with(PACKAGE) {
         let loader = caller.get_class_loader(env)?;
         LoaderContext::Loader(&loader).load_class(env, JNIString::new(class_name), false)?
@@ -131,7 +140,10 @@ impl<T: Default> ErrorPolicy<T, Failure> for ThrowPolicy {
         caller: &mut Self::Captures<'unowned_env_local, 'native_method>,
         payload: Box<dyn Any + Send + 'static>,
     ) -> jni::errors::Result<T> {
-        let message = format!("internal error in the pulsar-wasm native library (please report it): {}", panic_message(payload));
+        let message = format!(
+            "internal error in the pulsar-wasm native library (please report it): {}",
+            panic_message(payload)
+        );
         if env.exception_check() {
             log::error!("{message}");
             return Ok(T::default());
@@ -142,4 +154,3 @@ impl<T: Default> ErrorPolicy<T, Failure> for ThrowPolicy {
         }
     }
 }
-
