@@ -9,7 +9,9 @@ step() { printf '\n==> %s\n' "$*"; }
 step "Rust core: cargo test --release"
 cargo test --release --locked
 
-step "Rust lints: cargo clippy (warnings are errors)"
+step "Rust lints: cargo fmt --check, cargo clippy (warnings are errors)"
+command -v rustfmt >/dev/null 2>&1 || rustup component add rustfmt
+cargo fmt --check
 command -v cargo-clippy >/dev/null 2>&1 || rustup component add clippy
 cargo clippy --release --locked --all-targets -- -D warnings
 
