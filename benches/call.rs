@@ -21,6 +21,12 @@ fn calls(c: &mut Criterion) {
     c.bench_function("pulsar_wasm::call_i64", |b| {
         b.iter(|| pulsar_wasm::call_i64(handle, black_box(41)).expect("call"))
     });
+
+    let key = pulsar_wasm::ThreadKey::current();
+    let binding = pulsar_wasm::bind_i64(handle, key).expect("binds");
+    c.bench_function("pulsar_wasm::call_bound_i64", |b| {
+        b.iter(|| pulsar_wasm::call_bound_i64(handle, binding, key, black_box(41)).expect("call"))
+    });
 }
 
 criterion_group!(benches, calls);

@@ -9,6 +9,9 @@ pub mod error;
 pub mod function;
 mod jni;
 pub mod module;
+mod slab;
 
 pub use error::{Error, Result};
-pub use function::{call_i64, definition, load_i64, unload, Handle};
+pub use function::{
+    bind_i64, call_bound_i64, call_i64, definition, instances_in_use, load_i64, unload, Binding, Handle, ThreadKey,
+};

@@ -1,6 +1,8 @@
 //! The pure-Rust core, without a JVM: loading, calling, errors, traps, handles, threads.
 
-use pulsar_wasm::{call_i64, definition, load_i64, unload, Error, Handle};
+use pulsar_wasm::{
+    bind_i64, call_bound_i64, call_i64, definition, load_i64, unload, Binding, Error, Handle, ThreadKey,
+};
 
 fn unary(body: &str) -> Vec<u8> {
     format!(r#"(module (func (export "apply") (param i64) (result i64) {body}))"#).into_bytes()
@@ -110,6 +112,17 @@ fn traps_carry_kind_and_backtrace_and_the_function_recovers() -> Result<(), Erro
             other => panic!("input {input}: expected a {kind} trap, got {other:?}"),
         }
         assert_eq!(call_i64(handle, 21)?, 42, "works after a {kind} trap");
+        // The same through a binding: the trap discards the instance, not the binding.
+        let (key, binding) = (ThreadKey::current(), bind_i64(handle, ThreadKey::current())?);
+        assert!(matches!(
+            call_bound_i64(handle, binding, key, input),
+            Err(Error::Trap { .. })
+        ));
+        assert_eq!(
+            call_bound_i64(handle, binding, key, 4)?,
+            8,
+            "bound call works after a {kind} trap"
+        );
     }
     unload(handle);
     Ok(())
@@ -149,5 +162,48 @@ fn many_threads_share_one_function() -> Result<(), Error> {
         thread.join().map_err(|_| Error::Closed)??;
     }
     unload(handle);
+    Ok(())
+}
+
+#[test]
+fn bound_calls_trust_only_this_threads_own_binding() -> Result<(), Error> {
+    let key = ThreadKey::current();
+    let handle = load_i64(&unary("local.get 0 i64.const 3 i64.mul"), "apply")?;
+    let binding = bind_i64(handle, key)?;
+    assert_eq!(call_bound_i64(handle, binding, key, 5)?, 15);
+    assert_eq!(bind_i64(handle, key)?, binding, "one instance per thread and function");
+
+    // Made-up bindings take the general path and still give the right answer.
+    for raw in [0, 1, 255, 256, 1 << 20, u32::MAX, binding.into_raw() ^ 1] {
+        assert_eq!(call_bound_i64(handle, Binding::from_raw(raw), key, 7)?, 21);
+    }
+    // So does this binding presented by another thread, with its own key.
+    let elsewhere = std::thread::spawn(move || call_bound_i64(handle, binding, ThreadKey::current(), 2));
+    assert_eq!(elsewhere.join().map_err(|_| Error::Closed)??, 6);
+    // A binding of one function never runs another.
+    let other = load_i64(&unary("local.get 0 i64.const 1 i64.sub"), "apply")?;
+    assert_eq!(call_bound_i64(other, binding, key, 10)?, 9);
+
+    // After unload the binding is refused, also once the function slot holds a new function.
+    assert!(unload(handle));
+    assert_eq!(call_bound_i64(handle, binding, key, 1), Err(Error::Closed));
+    let reuse = load_i64(&unary("local.get 0 i64.const 100 i64.add"), "apply")?;
+    assert_eq!(call_bound_i64(handle, binding, key, 1), Err(Error::Closed));
+    assert_eq!(call_bound_i64(reuse, binding, key, 1)?, 101);
+    assert_eq!(bind_i64(handle, key), Err(Error::Closed));
+    unload(other);
+    unload(reuse);
+    Ok(())
+}
+
+#[test]
+fn unload_on_another_thread_is_seen_by_the_bound_path() -> Result<(), Error> {
+    let key = ThreadKey::current();
+    let handle = load_i64(&unary("local.get 0 i64.const 2 i64.add"), "apply")?;
+    let binding = bind_i64(handle, key)?;
+    assert_eq!(call_bound_i64(handle, binding, key, 1)?, 3);
+    let closer = std::thread::spawn(move || unload(handle));
+    assert!(closer.join().map_err(|_| Error::Closed)?);
+    assert_eq!(call_bound_i64(handle, binding, key, 1), Err(Error::Closed));
     Ok(())
 }

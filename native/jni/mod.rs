@@ -4,7 +4,7 @@
 //! [`boundary`] (or its allocation-free twin [`boundary_fast`] on the call path), which
 //! catches panics and maps errors to Java exceptions via [`throw::ThrowPolicy`].
 //!
-//! Keep in sync with `java/src/main/java/io/github/pulsarwasm/WasmLoader.java`.
+//! Keep in sync with `java/core/src/main/java/io/github/pulsarwasm/WasmLoader.java`.
 
 mod throw;
 
@@ -15,12 +15,12 @@ use jni::objects::{JByteArray, JClass, JString};
 use jni::sys::{jboolean, jint, jlong};
 use jni::{Env, EnvUnowned};
 
-use crate::function::{self, Handle};
+use crate::function::{self, Binding, Handle, ThreadKey};
 use throw::{Failure, ThrowPolicy};
 
 /// Bumped whenever a native's signature or meaning changes; `WasmLoader` refuses a library
 /// whose version differs from its own, instead of failing later with a confusing error.
-pub const ABI_VERSION: jint = 1;
+pub const ABI_VERSION: jint = 2;
 
 /// Runs `f` with a JNI environment; errors and panics become Java exceptions and the
 /// native returns `T::default()`. A Java exception that is already pending is kept.
@@ -35,6 +35,7 @@ fn boundary<'local, T: Default>(
 /// Like [`boundary`], for natives that need no JNI call on success: the environment is
 /// only upgraded when there is an error or panic to report, keeping the hot path free
 /// of JNI bookkeeping.
+#[inline(always)]
 fn boundary_fast<'local, T: Default>(
     env: &mut EnvUnowned<'local>,
     caller: &JClass<'local>,
@@ -47,6 +48,18 @@ fn boundary_fast<'local, T: Default>(
             Ok(result) => result,
             Err(payload) => resume_unwind(payload),
         }),
+    }
+}
+
+/// The calling thread's key for bound calls: its JNI environment pointer, which the JVM gives
+/// every attached thread as its own and which comes with every native call for free.
+fn thread_key(env: &EnvUnowned<'_>) -> ThreadKey {
+    match std::num::NonZeroUsize::new(env.as_raw() as usize) {
+        // SAFETY: a JNIEnv is per thread and stays the same while the thread is attached, so
+        // no other live thread presents this value. (A thread that detaches and attaches again
+        // gets a new one; its old bindings then just take the unbound path.)
+        Some(raw) => unsafe { ThreadKey::new(raw) },
+        None => ThreadKey::current(),
     }
 }
 
@@ -103,6 +116,33 @@ pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_invoke<'local>(
 }
 
 #[unsafe(no_mangle)]
+pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_bind<'local>(
+    mut env: EnvUnowned<'local>,
+    caller: JClass<'local>,
+    handle: jlong,
+) -> jint {
+    let key = thread_key(&env);
+    boundary_fast(&mut env, &caller, || {
+        Ok(function::bind_i64(Handle::from_raw(handle as u64), key)?.into_raw() as jint)
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_invokeBound<'local>(
+    mut env: EnvUnowned<'local>,
+    caller: JClass<'local>,
+    handle: jlong,
+    binding: jint,
+    arg: jlong,
+) -> jlong {
+    let key = thread_key(&env);
+    boundary_fast(&mut env, &caller, || {
+        let (handle, binding) = (Handle::from_raw(handle as u64), Binding::from_raw(binding as u32));
+        Ok(function::call_bound_i64(handle, binding, key, arg)?)
+    })
+}
+
+#[unsafe(no_mangle)]
 pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_unload<'local>(
     mut env: EnvUnowned<'local>,
     caller: JClass<'local>,
@@ -145,7 +185,7 @@ pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_noop<'local>(
     arg
 }
 
-/// Calls `invoke`'s core path `iterations` times inside one native call and returns the
+/// Calls `invokeBound`'s core path `iterations` times inside one native call and returns the
 /// elapsed nanoseconds: the benchmark's measure of the core on a JVM thread, without JNI.
 #[unsafe(no_mangle)]
 pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_coreLoopNanos<'local>(
@@ -155,10 +195,17 @@ pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_coreLoopNanos<'local
     arg: jlong,
     iterations: jint,
 ) -> jlong {
+    let key = thread_key(&env);
     boundary_fast(&mut env, &caller, || {
         let handle = Handle::from_raw(handle as u64);
+        let binding = function::bind_i64(handle, key)?;
         loop_nanos(iterations, || {
-            Ok(function::call_i64(handle, std::hint::black_box(arg))?)
+            Ok(function::call_bound_i64(
+                handle,
+                binding,
+                key,
+                std::hint::black_box(arg),
+            )?)
         })
     })
 }

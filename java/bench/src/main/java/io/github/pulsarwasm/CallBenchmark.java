@@ -71,6 +71,12 @@ public class CallBenchmark {
         return trivial.apply(input);
     }
 
+    /** The path a thread other than the bound one takes: the native side's thread-local lookup. */
+    @Benchmark
+    public long wasmTrivialUnbound() {
+        return trivial.applyUnboundForBenchmark(input);
+    }
+
     /** The native call path alone, looped inside Rust on this JVM thread: per call, no JNI transition. */
     @Benchmark
     @OperationsPerInvocation(1000)

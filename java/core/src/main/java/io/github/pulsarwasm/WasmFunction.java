@@ -39,6 +39,15 @@ public class WasmFunction implements Function<Long, Long>, LongUnaryOperator, Au
     private final long handle;
     private final String source;
     private final Cleaner.Cleanable cleanable;
+    /**
+     * The thread that called first and its native instance slot, so that its calls skip the
+     * native side's thread-local lookup. Two plain fields, not one object, to save a load per
+     * call; they are written without synchronisation, so another thread may see them stale or
+     * torn. That is harmless: the native side checks every binding it is given against the
+     * calling thread, and takes the general path when it does not fit.
+     */
+    private Thread boundThread;
+    private int boundInstance;
 
     /**
      * Runs the resource named like this class with {@code .wasm} (or {@code .wat}) beside it,
@@ -129,9 +138,41 @@ public class WasmFunction implements Function<Long, Long>, LongUnaryOperator, Au
     @Override
     public long applyAsLong(long input) {
         try {
-            return WasmLoader.invoke(handle, input);
+            if (boundThread == Thread.currentThread()) {
+                return WasmLoader.invokeBound(handle, boundInstance, input);
+            }
+            return applyUnbound(input);
         } finally {
             // Keep this object (and so its handle) from being cleaned while the call runs.
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /**
+     * The first call binds the calling thread's instance to this function; calls from other
+     * threads take the general path, until the bound thread has ended.
+     */
+    private long applyUnbound(long input) {
+        Thread bound = boundThread;
+        if (bound == null || !bound.isAlive()) {
+            int instance = WasmLoader.bind(handle);
+            boundInstance = instance;
+            boundThread = Thread.currentThread();
+            return WasmLoader.invokeBound(handle, instance, input);
+        }
+        return WasmLoader.invoke(handle, input);
+    }
+
+    /** For tests: the thread whose calls take the bound path, if any. */
+    Thread boundThread() {
+        return boundThread;
+    }
+
+    /** For benchmarks: the general path, which threads other than the bound one take. */
+    long applyUnboundForBenchmark(long input) {
+        try {
+            return WasmLoader.invoke(handle, input);
+        } finally {
             Reference.reachabilityFence(this);
         }
     }

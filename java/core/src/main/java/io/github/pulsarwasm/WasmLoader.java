@@ -16,7 +16,7 @@ import java.util.List;
  */
 public final class WasmLoader {
     /** Keep in sync with {@code ABI_VERSION} in {@code native/jni/mod.rs}. */
-    static final int ABI_VERSION = 1;
+    static final int ABI_VERSION = 2;
 
     private static final String LIBRARY_FILE;
 
@@ -55,6 +55,18 @@ public final class WasmLoader {
 
     /** Calls the export behind {@code handle} on this thread's instance of the module. */
     static native long invoke(long handle, long arg);
+
+    /**
+     * This thread's instance slot of {@code handle}, for {@link #invokeBound}; the instance is
+     * created by the first call.
+     */
+    static native int bind(long handle);
+
+    /**
+     * {@link #invoke}, going straight to {@code instance} when this thread bound it and it still
+     * fits; any other value just takes the general path.
+     */
+    static native long invokeBound(long handle, int instance, long arg);
 
     /** Frees the handle; {@code false} if it was already freed. */
     static native boolean unload(long handle);

@@ -1,6 +1,7 @@
 package io.github.pulsarwasm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -54,6 +55,38 @@ class ConcurrencyTest {
             assertEquals(0, wrong, "wrong results out of " + THREADS * CALLS);
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void theBindingMovesOnWhenItsThreadEnds() throws Exception {
+        try (WasmFunction f = WasmFunction.fromBytes(MIX)) {
+            for (int round = 0; round < 3; round++) {
+                long base = round * 1000L;
+                long[] wrong = new long[1];
+                Thread worker = new Thread(() -> {
+                    for (long i = base; i < base + 1000; i++) {
+                        if (f.applyAsLong(i) != mix(i)) wrong[0]++;
+                    }
+                });
+                worker.start();
+                worker.join();
+                assertEquals(0, wrong[0]);
+                assertSame(worker, f.boundThread(), "the first caller after the bound thread ended binds");
+            }
+            assertEquals(mix(-1), f.applyAsLong(-1));
+            assertSame(Thread.currentThread(), f.boundThread());
+            // While the bound thread lives, others take the general path, with the same results.
+            long[] wrong = new long[1];
+            Thread other = new Thread(() -> {
+                for (long i = 0; i < 1000; i++) {
+                    if (f.applyAsLong(i) != mix(i)) wrong[0]++;
+                }
+            });
+            other.start();
+            other.join();
+            assertEquals(0, wrong[0]);
+            assertSame(Thread.currentThread(), f.boundThread(), "a live thread keeps its binding");
         }
     }
 

@@ -108,6 +108,30 @@ class WasmFunctionTest {
     }
 
     @Test
+    void bindingsAreCheckedNotTrusted() throws Exception {
+        long handle = WasmLoader.load(Wat.PLUS1, "apply");
+        try {
+            int bound = WasmLoader.bind(handle);
+            assertEquals(42L, WasmLoader.invokeBound(handle, bound, 41L));
+            // Made-up or foreign bindings take the general path and still give the right answer.
+            int[] foreign = new int[1];
+            Thread other = new Thread(() -> foreign[0] = WasmLoader.bind(handle));
+            other.start();
+            other.join();
+            for (int binding : new int[] {0, -1, 1, 255, 256, Integer.MAX_VALUE, Integer.MIN_VALUE, bound ^ 1, foreign[0]}) {
+                assertEquals(8L, WasmLoader.invokeBound(handle, binding, 7L), "binding " + binding);
+            }
+            for (long forged : new long[] {0L, -1L, 1L << 32, handle + (2L << 32)}) {
+                assertThrows(IllegalStateException.class, () -> WasmLoader.invokeBound(forged, bound, 1L));
+                assertThrows(IllegalStateException.class, () -> WasmLoader.bind(forged));
+            }
+        } finally {
+            assertTrue(WasmLoader.unload(handle));
+        }
+        assertThrows(IllegalStateException.class, () -> WasmLoader.invokeBound(handle, 0, 1L));
+    }
+
+    @Test
     void nullInputIsANullPointerExceptionThatSaysSo() {
         try (WasmFunction f = WasmFunction.fromBytes(Wat.PLUS1)) {
             NullPointerException e = assertThrows(NullPointerException.class, () -> f.apply(null));
