@@ -33,6 +33,8 @@ pub enum Error {
     Reentrant,
     /// An argument the caller must not pass (such as an empty export name).
     InvalidArgument(String),
+    /// A fixed limit was reached (functions loaded, or instances alive, at once).
+    LimitReached(String),
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -71,7 +73,7 @@ impl fmt::Display for Error {
             }
             Error::Closed => write!(f, "the WASM function is closed"),
             Error::Reentrant => write!(f, "re-entrant call into WASM on the same thread is not supported"),
-            Error::InvalidArgument(msg) => write!(f, "{msg}"),
+            Error::InvalidArgument(msg) | Error::LimitReached(msg) => write!(f, "{msg}"),
         }
     }
 }

@@ -83,7 +83,7 @@ fn live_slot(handle: Handle) -> Result<&'static FunctionSlot> {
 
 fn allocate(def: FunctionDef) -> Result<Handle> {
     let (index, slot) = FUNCTIONS.allocate().ok_or_else(|| {
-        Error::InvalidArgument(format!(
+        Error::LimitReached(format!(
             "too many WASM functions loaded at once (at most {}); close the ones no longer used",
             FUNCTIONS.indices.capacity()
         ))
@@ -341,7 +341,7 @@ impl Local {
             self.instances[at] = None;
         }
         let index = INSTANCE_INDICES.allocate().ok_or_else(|| {
-            Error::InvalidArgument(format!(
+            Error::LimitReached(format!(
                 "too many WASM instances at once (at most {MAX_INSTANCES}, one per function and calling thread); close the functions no longer used"
             ))
         })?;

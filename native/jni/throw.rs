@@ -51,6 +51,7 @@ fn exception_for(failure: &Failure) -> (String, String) {
         Failure::Core(err @ Error::InvalidArgument(_)) => {
             ("java.lang.IllegalArgumentException".to_owned(), err.to_string())
         }
+        Failure::Core(err @ Error::LimitReached(_)) => (ours("WasmException"), err.to_string()),
         Failure::Null(what) => (
             "java.lang.NullPointerException".to_owned(),
             format!("{what} must not be null"),

@@ -24,8 +24,10 @@ import java.util.function.LongUnaryOperator;
  * or build one directly with {@link #fromBytes}, {@link #fromResource} or {@link #fromPath}.
  *
  * <p>Thread-safe: each calling thread runs its own instance of the module (created on its
- * first call), so calls never wait for each other. A trap throws {@link WasmTrapException}
- * and the next call on that thread starts from a fresh instance.
+ * first call), so calls never wait for each other. The first thread to call it (or the first
+ * after that thread has ended) takes a shorter native path, which saves about 5 ns a call. A
+ * trap throws {@link WasmTrapException} and the next call on that thread starts from a fresh
+ * instance.
  *
  * <p>Close it when done; a {@link Cleaner} frees it if it is forgotten, but only after a GC.
  * Using it after {@link #close()} throws {@link IllegalStateException}.
