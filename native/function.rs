@@ -208,6 +208,10 @@ struct LocalInstance {
 /// else is touched only by the owning thread: the thread whose table holds the slot. A
 /// thread proves ownership either by finding the slot in its own table, or by presenting the
 /// key it bound the slot with (`owner`).
+///
+/// One cache line each: neighbouring slots usually belong to different threads, and every call
+/// writes `busy`, so sharing a line would bounce it between cores.
+#[repr(align(64))]
 struct InstanceSlot {
     /// The raw [`ThreadKey`] the owning thread bound this slot with; 0 when not bound.
     owner: AtomicUsize,

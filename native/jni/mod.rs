@@ -57,7 +57,11 @@ fn thread_key(env: &EnvUnowned<'_>) -> ThreadKey {
     match std::num::NonZeroUsize::new(env.as_raw() as usize) {
         // SAFETY: a JNIEnv is per thread and stays the same while the thread is attached, so
         // no other live thread presents this value. (A thread that detaches and attaches again
-        // gets a new one; its old bindings then just take the unbound path.)
+        // gets a new one; its old bindings then just take the unbound path.) One window is
+        // left: the JVM frees an ending thread's JNIEnv before that thread's Rust thread-local
+        // destructors clear its bindings, so a thread started in between may get the same
+        // address. Only a made-up binding index passed in that window could reach the ending
+        // thread's instance; `WasmFunction` passes only indices its own thread bound.
         Some(raw) => unsafe { ThreadKey::new(raw) },
         None => ThreadKey::current(),
     }
