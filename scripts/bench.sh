@@ -2,8 +2,11 @@
 # Measures one call, in one run each so the numbers compare on a shared, noisy machine:
 #   - criterion (Rust, no JVM): wasmer's own TypedFunction::call vs the core's call_i64;
 #   - JMH (Java): a Java lambda, a no-op JNI call, WasmFunction on a trivial and on a
-#     compute-heavy guest, and that computation in Java.
-# Results go to bench/results/ (criterion.txt, jmh.txt, jmh.json).
+#     compute-heavy guest, and that computation in Java;
+#   - JMH again on the JDK that Pulsar 4 runs on (21+): the trivial call against wasmer's own,
+#     in 6 forks, because there the results differ more from one JVM to the next.
+# Results go to bench/results/ (criterion.txt, jmh.txt/json, jmh-pulsar-jdk.txt/json).
+# Extra arguments go to the first JMH run (e.g. -f 3).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 out=bench/results
@@ -16,3 +19,9 @@ cargo bench --locked --bench call -- --warm-up-time 2 --measurement-time 5 2>&1 
 
 printf '\n==> JMH\n'
 java -jar java/bench/target/benchmarks.jar -rf json -rff "$out/jmh.json" "$@" 2>&1 | tee "$out/jmh.txt"
+
+PULSAR_JAVA_HOME=$(scripts/java21.sh)
+printf '\n==> JMH on %s\n' "$PULSAR_JAVA_HOME"
+"$PULSAR_JAVA_HOME/bin/java" -jar java/bench/target/benchmarks.jar -f 6 -jvmArgsAppend --enable-native-access=ALL-UNNAMED \
+    -rf json -rff "$out/jmh-pulsar-jdk.json" 'CallBenchmark.(wasmTrivial|wasmTrivialBoxed|wasmerTypedCallNativeLoop)$' 2>&1 \
+    | tee "$out/jmh-pulsar-jdk.txt"
