@@ -429,7 +429,7 @@ impl Drop for BusyGuard<'_> {
 ///
 /// # Safety
 /// The calling thread owns `slot`, and `slot` belongs to `handle`.
-#[inline]
+#[inline(always)]
 unsafe fn call_owned(handle: Handle, slot: &InstanceSlot, arg: i64) -> Result<i64> {
     if slot.busy.replace(true) {
         return Err(Error::Reentrant);
@@ -481,7 +481,7 @@ pub fn bind_i64(handle: Handle, key: ThreadKey) -> Result<Binding> {
 
 /// Like [`call_i64`], but goes straight to the instance that `binding` names when the calling
 /// thread bound it with `key` and nothing was unloaded since; otherwise it is `call_i64`.
-#[inline]
+#[inline(always)]
 pub fn call_bound_i64(handle: Handle, binding: Binding, key: ThreadKey, arg: i64) -> Result<i64> {
     if let Some(slot) = INSTANCES.get(binding.0 as usize) {
         // `owner` is only ever the key of the thread whose table holds the slot, and keys are
