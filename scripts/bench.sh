@@ -3,7 +3,7 @@
 #   - criterion (Rust, no JVM): wasmer's own TypedFunction::call vs the core's call_i64;
 #   - JMH (Java): a Java lambda, a no-op JNI call, WasmFunction on a trivial and on a
 #     compute-heavy guest, and that computation in Java;
-#   - JMH again on the JDK that Pulsar 4 runs on (21+): the trivial call against wasmer's own,
+#   - JMH again on the JDK that Pulsar 4 runs on (21+): the trivial calls against wasmer's own,
 #     in 6 forks, because there the results differ more from one JVM to the next.
 # Results go to bench/results/ (criterion.txt, jmh.txt/json, jmh-pulsar-jdk.txt/json).
 # Extra arguments go to the first JMH run (e.g. -f 3).
@@ -23,5 +23,5 @@ java -jar java/bench/target/benchmarks.jar -rf json -rff "$out/jmh.json" "$@" 2>
 PULSAR_JAVA_HOME=$(scripts/java21.sh)
 printf '\n==> JMH on %s\n' "$PULSAR_JAVA_HOME"
 "$PULSAR_JAVA_HOME/bin/java" -jar java/bench/target/benchmarks.jar -f 6 -jvmArgsAppend --enable-native-access=ALL-UNNAMED \
-    -rf json -rff "$out/jmh-pulsar-jdk.json" 'CallBenchmark.(wasmTrivial|wasmTrivialBoxed|wasmerTypedCallNativeLoop)$' 2>&1 \
+    -rf json -rff "$out/jmh-pulsar-jdk.json" 'CallBenchmark.(wasmTrivial|wasmTrivialBoxed|wasmTrivialNativeOnly|wasmerTypedCallNativeLoop)$' 2>&1 \
     | tee "$out/jmh-pulsar-jdk.txt"

@@ -35,12 +35,18 @@ public class CallBenchmark {
     LongUnaryOperator lambda = x -> x + 1;
     WasmFunction trivial;
     WasmFunction collatz;
+    /** The same module as {@code trivial}, loaded and bound without {@link WasmFunction}. */
+    long plainHandle;
+    int plainBinding;
 
     @Setup
     public void setUp() {
         trivial = WasmFunction.fromBytes(PLUS1);
         collatz = WasmFunction.fromResource(CallBenchmark.class.getClassLoader(), "examples/collatz_c.wasm");
-        if (collatz.applyAsLong(27) != 111 || javaCollatz(27) != 111 || trivial.applyAsLong(1) != 2) {
+        plainHandle = WasmLoader.load(PLUS1, "apply");
+        plainBinding = WasmLoader.bind(plainHandle);
+        if (WasmLoader.invokeBound(plainHandle, plainBinding, 1) != 2 || collatz.applyAsLong(27) != 111
+                || javaCollatz(27) != 111 || trivial.applyAsLong(1) != 2) {
             throw new AssertionError("guests compute the wrong thing");
         }
     }
@@ -49,6 +55,7 @@ public class CallBenchmark {
     public void tearDown() {
         trivial.close();
         collatz.close();
+        WasmLoader.unload(plainHandle);
     }
 
     @Benchmark
@@ -69,6 +76,12 @@ public class CallBenchmark {
     @Benchmark
     public Long wasmTrivialBoxed() {
         return trivial.apply(input);
+    }
+
+    /** The bound native call alone, without WasmFunction's Java code around it. */
+    @Benchmark
+    public long wasmTrivialNativeOnly() {
+        return WasmLoader.invokeBound(plainHandle, plainBinding, input);
     }
 
     /** The path a thread other than the bound one takes: the native side's thread-local lookup. */
