@@ -25,7 +25,7 @@ import java.util.function.LongUnaryOperator;
  *
  * <p>Thread-safe: each calling thread runs its own instance of the module (created on its
  * first call), so calls never wait for each other. The first thread to call it (or the first
- * after that thread has ended) takes a shorter native path, which saves about 5 ns a call. A
+ * after that thread has ended) takes a shorter native path, which saves 3 to 5 ns a call. A
  * trap throws {@link WasmTrapException} and the next call on that thread starts from a fresh
  * instance.
  *
