@@ -258,16 +258,23 @@ pub fn instances_in_use() -> usize {
     INSTANCE_INDICES.in_use()
 }
 
-/// Frees an instance slot of this thread's table.
+/// Frees an instance slot of this thread's table, unless a call is running on it (a call that
+/// unloaded its own function, or this thread exiting from inside one): then it returns `false`
+/// and leaves the slot alone.
 ///
 /// # Safety
-/// The calling thread owns `slot` (it is in its table) and no call is running on it.
-unsafe fn free_instance(index: usize, slot: &InstanceSlot) {
+/// The calling thread owns the slot: it is in its table.
+unsafe fn free_instance(index: usize) -> bool {
+    let slot = &INSTANCES[index];
+    if slot.busy.get() {
+        return false;
+    }
     slot.owner.store(0, Ordering::Release);
     slot.function.store(0, Ordering::Release);
     // SAFETY: the caller owns the slot and no call runs on it, so nothing else refers to `live`.
     drop(unsafe { (*slot.live.get()).take() });
     INSTANCE_INDICES.release(index);
+    true
 }
 
 struct Local {
@@ -285,18 +292,16 @@ impl Local {
             let Some(index) = entry.map(|index| index as usize) else {
                 continue;
             };
-            let Some(slot) = INSTANCES.get(index) else { continue };
-            if live_slot(Handle(slot.function.load(Ordering::Acquire))).is_ok() {
+            if live_slot(Handle(INSTANCES[index].function.load(Ordering::Acquire))).is_ok() {
                 continue;
             }
-            if slot.busy.get() {
+            // SAFETY: the slot is in this thread's table.
+            if unsafe { free_instance(index) } {
+                *entry = None;
+            } else {
                 // Unloaded from inside its own call: free it on a later sweep.
                 complete = false;
-                continue;
             }
-            // SAFETY: the slot is in this thread's table and not busy.
-            unsafe { free_instance(index, slot) };
-            *entry = None;
         }
         if complete {
             self.seen_unloads = unloads;
@@ -334,13 +339,10 @@ impl Local {
             self.instances.resize_with(at + 1, || None);
         }
         // An instance of an earlier function in the same function slot that no sweep freed yet.
-        if let Some(old) = self.instances[at].map(|index| index as usize) {
-            if let Some(slot) = INSTANCES.get(old) {
-                if slot.busy.get() {
-                    return Err(Error::Reentrant);
-                }
-                // SAFETY: the slot is in this thread's table and not busy.
-                unsafe { free_instance(old, slot) };
+        if let Some(old) = self.instances[at] {
+            // SAFETY: the slot is in this thread's table.
+            if !unsafe { free_instance(old as usize) } {
+                return Err(Error::Reentrant);
             }
             self.instances[at] = None;
         }
@@ -361,12 +363,8 @@ impl Drop for Local {
     /// Frees this thread's instances as it exits.
     fn drop(&mut self) {
         for index in self.instances.drain(..).flatten() {
-            if let Some(slot) = INSTANCES.get(index as usize) {
-                if !slot.busy.get() {
-                    // SAFETY: the slot is in this thread's table and not busy.
-                    unsafe { free_instance(index as usize, slot) };
-                }
-            }
+            // SAFETY: the slot is in this thread's table.
+            unsafe { free_instance(index as usize) };
         }
     }
 }

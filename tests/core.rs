@@ -113,7 +113,8 @@ fn traps_carry_kind_and_backtrace_and_the_function_recovers() -> Result<(), Erro
         }
         assert_eq!(call_i64(handle, 21)?, 42, "works after a {kind} trap");
         // The same through a binding: the trap discards the instance, not the binding.
-        let (key, binding) = (ThreadKey::current(), bind_i64(handle, ThreadKey::current())?);
+        let key = ThreadKey::current();
+        let binding = bind_i64(handle, key)?;
         assert!(matches!(
             call_bound_i64(handle, binding, key, input),
             Err(Error::Trap { .. })

@@ -73,7 +73,7 @@ public final class WasmLoader {
 
     private static native String describe(long handle);
 
-    /** Runs {@code invoke}'s native path {@code iterations} times in one call; returns nanoseconds (benchmarks). */
+    /** Runs {@code invokeBound}'s native path {@code iterations} times in one call; returns nanoseconds (benchmarks). */
     static native long coreLoopNanos(long handle, long arg, int iterations);
 
     /** The same loop with wasmer's own typed call on a private instance: the baseline (benchmarks). */
