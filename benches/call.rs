@@ -9,7 +9,7 @@ use wasmer::{Imports, Instance, Module, Store, TypedFunction};
 const TRIVIAL: &str = r#"(module (func (export "apply") (param i64) (result i64) local.get 0 i64.const 1 i64.add))"#;
 
 fn calls(c: &mut Criterion) {
-    let mut store = Store::new(pulsar_wasm::module::engine().clone());
+    let mut store = Store::new(pulsar_wasm::module::new_engine());
     let module = Module::new(&store, TRIVIAL).expect("compiles");
     let instance = Instance::new(&mut store, &module, &Imports::new()).expect("instantiates");
     let typed: TypedFunction<i64, i64> = instance.exports.get_typed_function(&store, "apply").expect("export");
@@ -20,12 +20,6 @@ fn calls(c: &mut Criterion) {
     let handle = pulsar_wasm::load_i64(TRIVIAL.as_bytes(), "apply").expect("loads");
     c.bench_function("pulsar_wasm::call_i64", |b| {
         b.iter(|| pulsar_wasm::call_i64(handle, black_box(41)).expect("call"))
-    });
-
-    let key = pulsar_wasm::ThreadKey::current();
-    let binding = pulsar_wasm::bind_i64(handle, key).expect("binds");
-    c.bench_function("pulsar_wasm::call_bound_i64", |b| {
-        b.iter(|| pulsar_wasm::call_bound_i64(handle, binding, key, black_box(41)).expect("call"))
     });
 }
 

@@ -90,7 +90,7 @@ mkdir -p "$OUT"
 opt() { wasm-opt -O3 --strip-debug --strip-producers --strip-target-features "$1" -o "$1"; }
 
 log "C: collatz_c.wasm"
-clang-19 --target=wasm32 -ffreestanding -O2 -nostdlib -Wl,--no-entry -Wl,--export=apply \
+clang-19 --target=wasm32 -ffreestanding -O2 -nostdlib -Wl,--no-entry -Wl,--export=apply -Wl,--export=trap \
   -Wall -Wextra -Werror "$HERE/c/collatz.c" -o "$OUT/collatz_c.wasm"
 opt "$OUT/collatz_c.wasm"
 

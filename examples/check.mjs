@@ -224,6 +224,25 @@ async function checkLoop(inputs) {
   console.log(`ok   ${file.padEnd(16)} apply(0) still running after 300 ms; identity otherwise`);
 }
 
+// Each compiled language's `trap` export: the identity, but a trap (unreachable) at 0.
+function checkLanguageTraps(inputs) {
+  for (const file of ['collatz_c.wasm', 'hash_rust.wasm', 'isqrt_as.wasm', 'fib_zig.wasm']) {
+    const { trap } = load(file).instance.exports;
+    if (typeof trap !== 'function') {
+      fail(`${file}: no trap export`);
+      continue;
+    }
+    if (!expectTrap(file, trap, 0n, WebAssembly.RuntimeError, /unreachable/)) continue;
+    const wrong = inputs.filter((x) => x !== 0n && trap(x) !== x);
+    if (wrong.length) {
+      fail(`${file}: trap(${wrong[0]}) = ${trap(wrong[0])}, expected ${wrong[0]}`);
+      continue;
+    }
+    passed++;
+    console.log(`ok   ${file.padEnd(16)} trap(0) traps (unreachable); trap(x) = x otherwise`);
+  }
+}
+
 function checkImports() {
   const file = 'imports.wasm';
   const module = new WebAssembly.Module(readFileSync(join(outDir, file)));
@@ -278,6 +297,7 @@ const guests = [
 ];
 for (const [file, ref] of guests) checkPure(file, ref, inputs);
 checkTrap(inputs);
+checkLanguageTraps(inputs);
 await checkLoop(inputs);
 checkImports();
 checkWrongSig();

@@ -29,11 +29,15 @@ pub enum Error {
     },
     /// The handle was unloaded (closed) or never valid.
     Closed,
+    /// The calling thread is exiting and its instances are gone (a call from a thread-local
+    /// destructor).
+    ThreadExiting,
     /// A call re-entered the same thread's instances (a host function calling back into wasm).
     Reentrant,
     /// An argument the caller must not pass (such as an empty export name).
     InvalidArgument(String),
-    /// A fixed limit was reached (functions loaded, or instances alive, at once).
+    /// A limit was reached: functions loaded at once, or the memory or address space that a new
+    /// instance or compilation needs.
     LimitReached(String),
 }
 
@@ -72,6 +76,7 @@ impl fmt::Display for Error {
                 Ok(())
             }
             Error::Closed => write!(f, "the WASM function is closed"),
+            Error::ThreadExiting => write!(f, "the calling thread is exiting; its WASM instances are gone"),
             Error::Reentrant => write!(f, "re-entrant call into WASM on the same thread is not supported"),
             Error::InvalidArgument(msg) | Error::LimitReached(msg) => write!(f, "{msg}"),
         }
@@ -81,6 +86,21 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {}
 
 impl Error {
+    /// Builds an instantiation error; running out of memory or address space for the
+    /// instance's memories and tables is a [`Error::LimitReached`] that says what to change.
+    pub(crate) fn from_instantiation(err: wasmer::InstantiationError) -> Error {
+        use wasmer::{InstantiationError, LinkError};
+        match err {
+            InstantiationError::Start(trap) => Error::from_runtime(trap),
+            InstantiationError::Link(LinkError::Resource(msg)) => Error::LimitReached(format!(
+                "could not create a WASM instance: {msg}. Each instance (one per function and calling thread) reserves about 8 GiB of address space \
+                 for its memory, so a process holds about 16,000 at most, fewer under `ulimit -v` or a container's limit: close functions no longer used, \
+                 call each function from fewer threads, or raise the address-space limit"
+            )),
+            other => Error::Instantiate(other.to_string()),
+        }
+    }
+
     /// Builds a trap error from wasmer's runtime error: the trap kind and the wasm backtrace.
     pub(crate) fn from_runtime(err: wasmer::RuntimeError) -> Error {
         let trace = err

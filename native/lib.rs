@@ -12,6 +12,4 @@ pub mod module;
 mod slab;
 
 pub use error::{Error, Result};
-pub use function::{
-    bind_i64, call_bound_i64, call_i64, definition, instances_in_use, load_i64, unload, Binding, Handle, ThreadKey,
-};
+pub use function::{call_i64, definition, functions_loaded, instances_in_use, load_i64, unload, Handle};

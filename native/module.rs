@@ -1,4 +1,10 @@
-//! Compiling guests: one shared [`Engine`], and compiled modules cached by content hash.
+//! Compiling guests: one [`Engine`] per compiled module, and modules cached by content hash.
+//!
+//! wasmer keeps a module's machine code in the engine that compiled it, for the engine's whole
+//! life. A process-wide engine would therefore keep the code of every module ever compiled, so
+//! each [`CompiledModule`] owns an engine of its own: the code is unmapped when the last
+//! function and the last instance using the module are gone. (It also keeps one failed compile,
+//! which poisons its engine's lock, from breaking every later one.)
 //!
 //! A compiled [`Module`] is `Send + Sync` and cheap to clone, so every thread and every
 //! function that loads the same bytes shares one compilation. The cache holds weak
@@ -6,24 +12,27 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 use sha2::{Digest, Sha256};
+use wasmer::sys::Cranelift;
 use wasmer::{Engine, ExternType, FunctionType, Module, Type};
 
 use crate::error::{Error, Result};
 
-/// The one engine of this library copy: compiler settings and code memory are shared.
-pub fn engine() -> &'static Engine {
-    static ENGINE: OnceLock<Engine> = OnceLock::new();
-    ENGINE.get_or_init(Engine::default)
+/// A new engine with the compiler settings every module gets.
+pub fn new_engine() -> Engine {
+    Engine::from(Cranelift::new())
 }
 
-/// A compiled module and what a person wants to know about it.
+/// A compiled module, the engine that holds its code, and what a person wants to know about it.
 #[derive(Debug)]
 pub struct CompiledModule {
+    /// Every store that instantiates the module is made from this engine.
+    pub engine: Engine,
     pub(crate) module: Module,
     /// Hex SHA-256 of the WebAssembly binary (after WAT text was converted).
     pub hash: String,
@@ -124,8 +133,19 @@ pub fn compile(bytes: &[u8]) -> Result<Arc<CompiledModule>> {
     }
     // Compile outside the lock: compiling can take long, and other modules need not wait.
     let started = Instant::now();
-    let module = Module::from_binary(engine(), &binary).map_err(|e| Error::Compile(e.to_string()))?;
+    let engine = new_engine();
+    // wasmer panics (rather than returning an error) when it cannot map memory for the code; the
+    // panic poisons only this module's engine, which is dropped with it.
+    let module = catch_unwind(AssertUnwindSafe(|| Module::from_binary(&engine, &binary)))
+        .map_err(|panic| {
+            Error::LimitReached(format!(
+                "the compiler failed ({}); this happens when the process runs out of memory or of memory mappings (vm.max_map_count)",
+                panic_text(&panic)
+            ))
+        })?
+        .map_err(|e| Error::Compile(e.to_string()))?;
     let compiled = Arc::new(CompiledModule {
+        engine,
         module,
         hash: hex(&digest),
         size: binary.len(),
@@ -145,6 +165,17 @@ pub fn compile(bytes: &[u8]) -> Result<Arc<CompiledModule>> {
     }
     cache.insert(digest, Arc::downgrade(&compiled));
     Ok(compiled)
+}
+
+/// The message of a panic payload, or a placeholder.
+pub(crate) fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&'static str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "non-string panic payload".to_owned()
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {

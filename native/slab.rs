@@ -1,8 +1,8 @@
-//! Tables addressed by index whose storage is never freed, only reused.
+//! A table addressed by index whose storage is never freed, only reused: the function slots.
 //!
 //! An index that is stale or made up still lands on a valid entry (or on `None`), never on
 //! freed memory, so readers need no lock. What an entry means, and whether a reader may trust
-//! it, is the owner's business: `function` tags entries with generations and owners.
+//! it, is the owner's business: `function` tags entries with generations.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;

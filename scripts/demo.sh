@@ -7,7 +7,16 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-scripts/build.sh -DskipTests -q
+# Rebuild only when a source changed since the last complete build (scripts/test.sh makes one).
+sources=(native tests build.rs Cargo.toml Cargo.lock java/pom.xml java/core java/pulsar-it/pom.xml java/pulsar-it/src
+  examples/c examples/rust/src examples/assemblyscript/assembly examples/zig examples/wat examples/pulsar-function/pom.xml
+  examples/pulsar-function/src)
+if [[ -f target/build.stamp && -f examples/pulsar-function/target/wasm-pulsar-function.jar &&
+      -z $(find "${sources[@]}" -newer target/build.stamp -not -path '*/target/*' -type f -print -quit) ]]; then
+  printf '==> build is up to date (nothing changed since %s)\n' "$(date -r target/build.stamp '+%F %T')"
+else
+  scripts/build.sh -DskipTests -q
+fi
 PULSAR_JAVA_HOME=$(scripts/java21.sh)
 it=java/pulsar-it
 # The JVM flags Pulsar's own launcher uses, kept in the module's pom.

@@ -1,11 +1,11 @@
-//! Instances are freed: on unload, and when the threads that made them exit.
+//! Instances are freed: on unload, on the owning thread's next call, and when threads exit.
 //!
 //! A file of its own, so that no other test creates instances in the same process while this
 //! one counts them.
 
 use std::sync::mpsc;
 
-use pulsar_wasm::{bind_i64, call_bound_i64, call_i64, instances_in_use, load_i64, unload, Error, ThreadKey};
+use pulsar_wasm::{call_i64, functions_loaded, instances_in_use, load_i64, unload, Error};
 
 fn unary(body: &str) -> Vec<u8> {
     format!(r#"(module (func (export "apply") (param i64) (result i64) {body}))"#).into_bytes()
@@ -13,24 +13,25 @@ fn unary(body: &str) -> Vec<u8> {
 
 #[test]
 fn instances_are_freed_on_unload_and_on_thread_exit() -> Result<(), Error> {
+    instances_on_unload_and_exit()?;
+    many_functions_many_threads_and_churn()
+}
+
+fn instances_on_unload_and_exit() -> Result<(), Error> {
     assert_eq!(instances_in_use(), 0);
     let f = load_i64(&unary("local.get 0 i64.const 1 i64.add"), "apply")?;
     let g = load_i64(&unary("local.get 0 i64.const 2 i64.mul"), "apply")?;
     assert_eq!(instances_in_use(), 0, "loading creates no instance");
     assert_eq!(call_i64(f, 1)?, 2);
-    let key = ThreadKey::current();
-    let bound = bind_i64(g, key)?;
-    assert_eq!(call_bound_i64(g, bound, key, 4)?, 8);
+    assert_eq!(call_i64(g, 4)?, 8);
     assert_eq!(instances_in_use(), 2);
 
     let threads: Vec<_> = (0..16)
         .map(|_| {
             std::thread::spawn(move || -> Result<(), Error> {
-                let key = ThreadKey::current();
-                let bound = bind_i64(g, key)?;
                 for i in 0..100 {
                     assert_eq!(call_i64(f, i)?, i + 1);
-                    assert_eq!(call_bound_i64(g, bound, key, i)?, i * 2);
+                    assert_eq!(call_i64(g, i)?, i * 2);
                 }
                 Ok(())
             })
@@ -67,5 +68,44 @@ fn instances_are_freed_on_unload_and_on_thread_exit() -> Result<(), Error> {
     );
     assert!(unload(f));
     assert_eq!(instances_in_use(), 0);
+    Ok(())
+}
+
+/// 8 functions, 4 rounds of 8 threads each (a new set of threads per round), every result
+/// checked, and nothing left once the functions are unloaded.
+fn many_functions_many_threads_and_churn() -> Result<(), Error> {
+    let before = functions_loaded();
+    let functions: Vec<_> = (1..=8i64)
+        .map(|k| load_i64(&unary(&format!("local.get 0 i64.const {k} i64.mul")), "apply").map(|h| (k, h)))
+        .collect::<Result<_, _>>()?;
+    for round in 0..4 {
+        let threads: Vec<_> = (0..8i64)
+            .map(|t| {
+                let functions = functions.clone();
+                std::thread::spawn(move || -> Result<(), Error> {
+                    for i in 0..2_000i64 {
+                        for &(k, h) in &functions {
+                            let x = i + t * 1_000_000 + round;
+                            assert_eq!(call_i64(h, x)?, x * k);
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().map_err(|_| Error::Closed)??;
+        }
+        assert_eq!(
+            instances_in_use(),
+            0,
+            "round {round}: every thread freed its 8 instances"
+        );
+    }
+    assert_eq!(functions_loaded(), before + 8);
+    for (_, h) in functions {
+        assert!(unload(h));
+    }
+    assert_eq!(functions_loaded(), before);
     Ok(())
 }

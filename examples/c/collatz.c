@@ -4,10 +4,11 @@
 //              (n even: n / 2, n odd: 3n + 1, wrapping unsigned 64-bit arithmetic,
 //               at most 10000 steps: a run that has not reached 1 by then returns 10000)
 //   apply(x) = 0 for x <= 0
+//   trap(x)  = x, but traps (unreachable) for x == 0: how a C guest fails, for the tests
 //
 // Build (see ../build.sh):
 //   clang-19 --target=wasm32 -ffreestanding -O2 -nostdlib -Wl,--no-entry -Wl,--export=apply \
-//            collatz.c -o collatz_c.wasm
+//            -Wl,--export=trap collatz.c -o collatz_c.wasm
 
 #include <stdint.h>  // clang's own freestanding header: no libc needed
 
@@ -25,4 +26,12 @@ int64_t apply(int64_t x) {
         steps++;
     }
     return steps;
+}
+
+__attribute__((export_name("trap")))
+int64_t trap(int64_t x) {
+    if (x == 0) {
+        __builtin_trap();
+    }
+    return x;
 }

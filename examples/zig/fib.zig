@@ -2,6 +2,7 @@
 //
 //   n = (x as u64) % 1000        (unsigned remainder of the bit pattern)
 //   apply(x) = fib(n) modulo 2^64, fib(0) = 0, fib(1) = 1, returned as the same 64 bits
+//   trap(x)  = x, but traps for x == 0: how a Zig guest fails, for the tests
 //
 // Build (see ../build.sh):
 //   python3 -m ziglang build-exe fib.zig -target wasm32-freestanding -fno-entry -rdynamic \
@@ -19,4 +20,9 @@ export fn apply(x: i64) i64 {
         b = next;
     }
     return @bitCast(a);
+}
+
+export fn trap(x: i64) i64 {
+    if (x == 0) @trap();
+    return x;
 }

@@ -1,8 +1,12 @@
 //! The JNI boundary: the natives of `io.github.pulsarwasm.WasmLoader`.
 //!
-//! Each native only converts arguments, calls the core and returns; every one goes through
-//! [`boundary`] (or its allocation-free twin [`boundary_fast`] on the call path), which
-//! catches panics and maps errors to Java exceptions via [`throw::ThrowPolicy`].
+//! Each native only converts arguments, calls the core and returns; every one that can fail
+//! goes through [`boundary`] (or its allocation-free twin [`boundary_fast`] on the call path),
+//! which catches panics and maps errors to Java exceptions via [`throw::ThrowPolicy`].
+//!
+//! No native trusts a value from Java: handles are checked by the core, `null`s are refused.
+//! Any class of the package can call these with made-up values and get an exception, never
+//! undefined behaviour.
 //!
 //! Keep in sync with `java/core/src/main/java/io/github/pulsarwasm/WasmLoader.java`.
 
@@ -15,12 +19,15 @@ use jni::objects::{JByteArray, JClass, JString};
 use jni::sys::{jboolean, jint, jlong};
 use jni::{Env, EnvUnowned};
 
-use crate::function::{self, Binding, Handle, ThreadKey};
+use crate::function::{self, Handle};
 use throw::{Failure, ThrowPolicy};
+
+#[cfg(feature = "bench-natives")]
+mod bench;
 
 /// Bumped whenever a native's signature or meaning changes; `WasmLoader` refuses a library
 /// whose version differs from its own, instead of failing later with a confusing error.
-pub const ABI_VERSION: jint = 2;
+pub const ABI_VERSION: jint = 3;
 
 /// Runs `f` with a JNI environment; errors and panics become Java exceptions and the
 /// native returns `T::default()`. A Java exception that is already pending is kept.
@@ -48,22 +55,6 @@ fn boundary_fast<'local, T: Default>(
             Ok(result) => result,
             Err(payload) => resume_unwind(payload),
         }),
-    }
-}
-
-/// The calling thread's key for bound calls: its JNI environment pointer, which the JVM gives
-/// every attached thread as its own and which comes with every native call for free.
-fn thread_key(env: &EnvUnowned<'_>) -> ThreadKey {
-    match std::num::NonZeroUsize::new(env.as_raw() as usize) {
-        // SAFETY: a JNIEnv is per thread and stays the same while the thread is attached, so
-        // no other live thread presents this value. (A thread that detaches and attaches again
-        // gets a new one; its old bindings then just take the unbound path.) One window is
-        // left: the JVM frees an ending thread's JNIEnv before that thread's Rust thread-local
-        // destructors clear its bindings, so a thread started in between may get the same
-        // address. Only a made-up binding index passed in that window could reach the ending
-        // thread's instance; `WasmFunction` passes only indices its own thread bound.
-        Some(raw) => unsafe { ThreadKey::new(raw) },
-        None => ThreadKey::current(),
     }
 }
 
@@ -120,33 +111,6 @@ pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_invoke<'local>(
 }
 
 #[unsafe(no_mangle)]
-pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_bind<'local>(
-    mut env: EnvUnowned<'local>,
-    caller: JClass<'local>,
-    handle: jlong,
-) -> jint {
-    let key = thread_key(&env);
-    boundary_fast(&mut env, &caller, || {
-        Ok(function::bind_i64(Handle::from_raw(handle as u64), key)?.into_raw() as jint)
-    })
-}
-
-#[unsafe(no_mangle)]
-pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_invokeBound<'local>(
-    mut env: EnvUnowned<'local>,
-    caller: JClass<'local>,
-    handle: jlong,
-    binding: jint,
-    arg: jlong,
-) -> jlong {
-    let key = thread_key(&env);
-    boundary_fast(&mut env, &caller, || {
-        let (handle, binding) = (Handle::from_raw(handle as u64), Binding::from_raw(binding as u32));
-        Ok(function::call_bound_i64(handle, binding, key, arg)?)
-    })
-}
-
-#[unsafe(no_mangle)]
 pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_unload<'local>(
     mut env: EnvUnowned<'local>,
     caller: JClass<'local>,
@@ -179,67 +143,20 @@ pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_describe<'local>(
     })
 }
 
-/// Does nothing: the baseline for measuring what a JNI call itself costs.
+/// How many functions are loaded in this process (through any class loader), for diagnostics.
 #[unsafe(no_mangle)]
-pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_noop<'local>(
+pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_liveFunctions<'local>(
     _env: EnvUnowned<'local>,
     _caller: JClass<'local>,
-    arg: jlong,
 ) -> jlong {
-    arg
+    function::functions_loaded() as jlong
 }
 
-/// Calls `invokeBound`'s core path `iterations` times inside one native call and returns the
-/// elapsed nanoseconds: the benchmark's measure of the core on a JVM thread, without JNI.
+/// How many instances exist in this process, over all threads and functions, for diagnostics.
 #[unsafe(no_mangle)]
-pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_coreLoopNanos<'local>(
-    mut env: EnvUnowned<'local>,
-    caller: JClass<'local>,
-    handle: jlong,
-    arg: jlong,
-    iterations: jint,
+pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_liveInstances<'local>(
+    _env: EnvUnowned<'local>,
+    _caller: JClass<'local>,
 ) -> jlong {
-    let key = thread_key(&env);
-    boundary_fast(&mut env, &caller, || {
-        let handle = Handle::from_raw(handle as u64);
-        let binding = function::bind_i64(handle, key)?;
-        loop_nanos(iterations, || {
-            Ok(function::call_bound_i64(
-                handle,
-                binding,
-                key,
-                std::hint::black_box(arg),
-            )?)
-        })
-    })
-}
-
-/// The baseline for [`Java_io_github_pulsarwasm_WasmLoader_coreLoopNanos`]: wasmer's own typed
-/// call, with a store and instance of our own, looped on this JVM thread. Returns nanoseconds.
-#[unsafe(no_mangle)]
-pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_wasmerLoopNanos<'local>(
-    mut env: EnvUnowned<'local>,
-    caller: JClass<'local>,
-    handle: jlong,
-    arg: jlong,
-    iterations: jint,
-) -> jlong {
-    boundary_fast(&mut env, &caller, || {
-        let def = function::definition(Handle::from_raw(handle as u64))?;
-        let (mut store, typed) = function::new_instance(&def)?;
-        loop_nanos(iterations, || {
-            Ok(typed
-                .call(&mut store, std::hint::black_box(arg))
-                .map_err(crate::Error::from_runtime)?)
-        })
-    })
-}
-
-/// Nanoseconds taken by `iterations` calls of `call`.
-fn loop_nanos(iterations: jint, mut call: impl FnMut() -> Result<i64, Failure>) -> Result<jlong, Failure> {
-    let started = std::time::Instant::now();
-    for _ in 0..iterations {
-        std::hint::black_box(call()?);
-    }
-    Ok(started.elapsed().as_nanos() as jlong)
+    function::instances_in_use() as jlong
 }

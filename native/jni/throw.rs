@@ -4,9 +4,8 @@ use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use jni::errors::{Error as JniError, ErrorPolicy};
-use jni::objects::{JClass, JObject, JThrowable, JValue, LoaderContext};
-use jni::strings::JNIString;
-use jni::{jni_sig, Env};
+use jni::objects::{JClass, JString, JThrowable, JValue};
+use jni::{jni_sig, jni_str, Env};
 
 use crate::error::Error;
 
@@ -31,77 +30,76 @@ impl From<JniError> for Failure {
     }
 }
 
-const PACKAGE: &str = "io.github.pulsarwasm.";
+/// The kinds of exception `WasmLoader.exception(int, String, String)` builds.
+/// Keep in sync with `WasmLoader.java`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(i32)]
+enum Kind {
+    Wasm = 0,
+    Compile = 1,
+    Link = 2,
+    Trap = 3,
+    Limit = 4,
+    IllegalState = 5,
+    IllegalArgument = 6,
+    NullPointer = 7,
+}
 
-/// The Java exception class (binary name) and message for a failure.
-fn exception_for(failure: &Failure) -> (String, String) {
-    let ours = |name: &str| format!("{PACKAGE}{name}");
+/// The Java exception kind and message for a failure.
+fn exception_for(failure: &Failure) -> (Kind, String) {
     match failure {
-        Failure::Core(err @ Error::Compile(_)) => (ours("WasmCompileException"), err.to_string()),
+        Failure::Core(err @ Error::Compile(_)) => (Kind::Compile, err.to_string()),
         Failure::Core(
             err @ (Error::MissingExport { .. }
             | Error::WrongSignature { .. }
             | Error::UnresolvedImport { .. }
             | Error::Instantiate(_)),
-        ) => (ours("WasmLinkException"), err.to_string()),
-        Failure::Core(err @ Error::Trap { .. }) => (ours("WasmTrapException"), err.to_string()),
-        Failure::Core(err @ (Error::Closed | Error::Reentrant)) => {
-            ("java.lang.IllegalStateException".to_owned(), err.to_string())
+        ) => (Kind::Link, err.to_string()),
+        Failure::Core(err @ Error::Trap { .. }) => (Kind::Trap, err.to_string()),
+        Failure::Core(err @ (Error::Closed | Error::Reentrant | Error::ThreadExiting)) => {
+            (Kind::IllegalState, err.to_string())
         }
-        Failure::Core(err @ Error::InvalidArgument(_)) => {
-            ("java.lang.IllegalArgumentException".to_owned(), err.to_string())
-        }
-        Failure::Core(err @ Error::LimitReached(_)) => (ours("WasmException"), err.to_string()),
-        Failure::Null(what) => (
-            "java.lang.NullPointerException".to_owned(),
-            format!("{what} must not be null"),
-        ),
-        Failure::Jni(err) => (ours("WasmException"), format!("JNI call failed: {err}")),
+        Failure::Core(err @ Error::InvalidArgument(_)) => (Kind::IllegalArgument, err.to_string()),
+        Failure::Core(err @ Error::LimitReached(_)) => (Kind::Limit, err.to_string()),
+        Failure::Null(what) => (Kind::NullPointer, format!("{what} must not be null")),
+        Failure::Jni(err) => (Kind::Wasm, format!("JNI call failed: {err}")),
     }
 }
 
-/// Throws `class_name(message)`, or for a trap `WasmTrapException(message, trapCode)`.
+/// Throws the exception that `WasmLoader.exception(kind, message, trapCode)` builds.
 ///
-/// Our own exception classes are loaded through the class loader of `WasmLoader` (the
-/// caller), not the thread's context loader: in Pulsar each function has its own loader,
-/// and an exception from another loader's copy of the class would not match a `catch`.
+/// Java builds it, from the classes of the loader of `WasmLoader` (the caller): in Pulsar each
+/// function has its own loader, and an exception from another loader's copy of a class would
+/// not match a `catch`. Building it in Java also keeps this error path free of class lookups,
+/// whose fallbacks in `jni` recurse without bound when a lookup fails for want of stack (a
+/// `StackOverflowError` pending), and so take the JVM down. The only Java call here is the
+/// factory, which the JVM refuses with a `StackOverflowError` when too little stack is left.
 fn throw(
     env: &mut Env<'_>,
     caller: &JClass<'_>,
-    class_name: &str,
+    kind: Kind,
     message: &str,
     trap_code: Option<&str>,
 ) -> jni::errors::Result<()> {
-    let class = if class_name.starts_with(PACKAGE) {
-        let loader = caller.get_class_loader(env)?;
-        LoaderContext::Loader(&loader).load_class(env, JNIString::new(class_name), false)?
-    } else {
-        LoaderContext::None.load_class(env, JNIString::new(class_name), false)?
-    };
     let message = env.new_string(message)?;
-    let exception: JObject = match trap_code {
-        Some(code) => {
-            let code = env.new_string(code)?;
-            env.new_object(
-                &class,
-                jni_sig!("(Ljava/lang/String;Ljava/lang/String;)V"),
-                &[JValue::from(&message), JValue::from(&code)],
-            )?
-        }
-        None => env.new_object(&class, jni_sig!("(Ljava/lang/String;)V"), &[JValue::from(&message)])?,
+    let code = match trap_code {
+        Some(code) => env.new_string(code)?,
+        None => JString::null(),
     };
+    let exception = env
+        .call_static_method(
+            caller,
+            jni_str!("exception"),
+            jni_sig!("(ILjava/lang/String;Ljava/lang/String;)Ljava/lang/Throwable;"),
+            &[JValue::Int(kind as i32), JValue::from(&message), JValue::from(&code)],
+        )?
+        .l()?;
     let exception = env.cast_local::<JThrowable>(exception)?;
     env.throw(&exception)
 }
 
 fn panic_message(payload: Box<dyn Any + Send>) -> String {
-    let message = if let Some(s) = payload.downcast_ref::<&'static str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "non-string panic payload".to_owned()
-    };
+    let message = crate::module::panic_text(&*payload);
     // Dropping a payload can itself panic; leak it rather than unwind into the JVM.
     if let Err(again) = catch_unwind(AssertUnwindSafe(|| drop(payload))) {
         std::mem::forget(again);
@@ -124,13 +122,13 @@ impl<T: Default> ErrorPolicy<T, Failure> for ThrowPolicy {
         if env.exception_check() {
             return Ok(T::default());
         }
-        let (class, message) = exception_for(&failure);
+        let (kind, message) = exception_for(&failure);
         let trap_code = match &failure {
             Failure::Core(Error::Trap { code, .. }) => Some(code.as_deref().unwrap_or("RuntimeError")),
             _ => None,
         };
         // `throw` reports the exception it raised as `Err(JavaException)`: that is success here.
-        match throw(env, caller, &class, &message, trap_code) {
+        match throw(env, caller, kind, &message, trap_code) {
             Ok(()) | Err(JniError::JavaException) => Ok(T::default()),
             Err(other) => Err(other),
         }
@@ -149,7 +147,7 @@ impl<T: Default> ErrorPolicy<T, Failure> for ThrowPolicy {
             log::error!("{message}");
             return Ok(T::default());
         }
-        match throw(env, caller, &format!("{PACKAGE}WasmException"), &message, None) {
+        match throw(env, caller, Kind::Wasm, &message, None) {
             Ok(()) | Err(JniError::JavaException) => Ok(T::default()),
             Err(other) => Err(other),
         }

@@ -2,6 +2,7 @@
 //
 //   apply(x) = floor(sqrt(x)) for x >= 0, by binary search on integers (exact for every i64)
 //   apply(x) = -1             for x < 0
+//   trap(x)  = x, but traps (unreachable) for x == 0: how an AssemblyScript guest fails
 //
 // Compiled with `--runtime stub --use abort=` (see package.json): the module has no imports.
 
@@ -22,4 +23,9 @@ export function apply(x: i64): i64 {
     }
   }
   return lo;
+}
+
+export function trap(x: i64): i64 {
+  if (x == 0) unreachable();
+  return x;
 }

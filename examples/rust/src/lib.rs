@@ -6,7 +6,8 @@
 //! z = (z ^ (z >>> 27)) * 0x94D049BB133111EB
 //! return z ^ (z >>> 31)
 //! ```
-//! (logical shifts, wrapping 64-bit arithmetic).
+//! (logical shifts, wrapping 64-bit arithmetic). `trap(x)` returns `x` and panics (a trap)
+//! for `x == 0`.
 //!
 //! `no_std` keeps the module tiny and free of imports. Builds with Debian's rustc 1.63
 //! (`libstd-rust-dev-wasm32`, linked by `wasm-ld-14`); see ../README.md.
@@ -20,9 +21,16 @@ pub extern "C" fn apply(x: i64) -> i64 {
     (z ^ (z >> 31)) as i64
 }
 
+/// `x`, but panics for `x == 0` (an index out of bounds): how a Rust guest fails, for the tests.
+#[no_mangle]
+pub extern "C" fn trap(x: i64) -> i64 {
+    let table = [x];
+    table[(x == 0) as usize]
+}
+
 #[cfg(not(test))]
 #[panic_handler]
 fn panic(_info: &core::panic::PanicInfo) -> ! {
-    // Nothing above can panic; a trap is the only sensible thing without imports.
+    // Without imports there is nowhere to report a panic: trap.
     core::arch::wasm32::unreachable()
 }

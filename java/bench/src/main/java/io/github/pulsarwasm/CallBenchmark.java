@@ -35,17 +35,21 @@ public class CallBenchmark {
     LongUnaryOperator lambda = x -> x + 1;
     WasmFunction trivial;
     WasmFunction collatz;
-    /** The same module as {@code trivial}, loaded and bound without {@link WasmFunction}. */
+    /** The same module as {@code trivial}, loaded without {@link WasmFunction}. */
     long plainHandle;
-    int plainBinding;
 
     @Setup
     public void setUp() {
         trivial = WasmFunction.fromBytes(PLUS1);
         collatz = WasmFunction.fromResource(CallBenchmark.class.getClassLoader(), "examples/collatz_c.wasm");
         plainHandle = WasmLoader.load(PLUS1, "apply");
-        plainBinding = WasmLoader.bind(plainHandle);
-        if (WasmLoader.invokeBound(plainHandle, plainBinding, 1) != 2 || collatz.applyAsLong(27) != 111
+        try {
+            NativeBench.noop(0);
+        } catch (UnsatisfiedLinkError e) {
+            throw new IllegalStateException("run with -Dpulsar.wasm.library.path naming a library built with"
+                    + " `cargo build --release --features bench-natives` (scripts/bench.sh does)", e);
+        }
+        if (WasmLoader.invoke(plainHandle, 1) != 2 || collatz.applyAsLong(27) != 111
                 || javaCollatz(27) != 111 || trivial.applyAsLong(1) != 2) {
             throw new AssertionError("guests compute the wrong thing");
         }
@@ -65,7 +69,7 @@ public class CallBenchmark {
 
     @Benchmark
     public long jniNoop() {
-        return WasmLoader.noop(input);
+        return NativeBench.noop(input);
     }
 
     @Benchmark
@@ -78,30 +82,24 @@ public class CallBenchmark {
         return trivial.apply(input);
     }
 
-    /** The bound native call alone, without WasmFunction's Java code around it. */
+    /** The native call alone, without WasmFunction's Java code around it. */
     @Benchmark
     public long wasmTrivialNativeOnly() {
-        return WasmLoader.invokeBound(plainHandle, plainBinding, input);
-    }
-
-    /** The path a thread other than the bound one takes: the native side's thread-local lookup. */
-    @Benchmark
-    public long wasmTrivialUnbound() {
-        return trivial.applyUnboundForBenchmark(input);
+        return WasmLoader.invoke(plainHandle, input);
     }
 
     /** The native call path alone, looped inside Rust on this JVM thread: per call, no JNI transition. */
     @Benchmark
     @OperationsPerInvocation(1000)
     public long wasmTrivialNativeLoop() {
-        return trivial.nativeLoopNanos(input, 1000, false);
+        return NativeBench.coreLoopNanos(plainHandle, input, 1000);
     }
 
     /** wasmer's own typed call on the same module, looped inside Rust on this JVM thread: the baseline. */
     @Benchmark
     @OperationsPerInvocation(1000)
     public long wasmerTypedCallNativeLoop() {
-        return trivial.nativeLoopNanos(input, 1000, true);
+        return NativeBench.wasmerLoopNanos(plainHandle, input, 1000);
     }
 
     @Benchmark

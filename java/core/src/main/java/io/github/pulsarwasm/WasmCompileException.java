@@ -7,4 +7,8 @@ public class WasmCompileException extends WasmException {
     public WasmCompileException(String message) {
         super(message);
     }
+
+    public WasmCompileException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

@@ -23,16 +23,20 @@ import java.util.function.LongUnaryOperator;
  * }</pre>
  * or build one directly with {@link #fromBytes}, {@link #fromResource} or {@link #fromPath}.
  *
- * <p>Thread-safe: each calling thread runs its own instance of the module (created on its
- * first call), so calls never wait for each other. The first thread to call it (or the first
- * after that thread has ended) takes a shorter native path, which saves 3 to 5 ns a call. A
- * trap throws {@link WasmTrapException} and the next call on that thread starts from a fresh
- * instance.
+ * <p>Thread-safe: each calling OS thread runs its own instance of the module (created on its
+ * first call), so calls never wait for each other, and guest state (globals, memory) is per
+ * thread: a virtual thread uses the instance of the carrier thread it runs on. A trap throws
+ * {@link WasmTrapException} and the next call on that thread starts from a fresh instance.
+ * A thread frees its instances when it exits.
+ *
+ * <p>It is a {@code Function<Long, Long>}, so {@link #andThen} and {@link #compose} take
+ * lambdas; {@link #applyAsLong} calls it without boxing, and {@link #asLongUnaryOperator()}
+ * gives it as a {@link LongUnaryOperator}.
  *
  * <p>Close it when done; a {@link Cleaner} frees it if it is forgotten, but only after a GC.
  * Using it after {@link #close()} throws {@link IllegalStateException}.
  */
-public class WasmFunction implements Function<Long, Long>, LongUnaryOperator, AutoCloseable {
+public class WasmFunction implements Function<Long, Long>, AutoCloseable {
     /** The export called when none is named. */
     public static final String DEFAULT_EXPORT = "apply";
 
@@ -41,15 +45,6 @@ public class WasmFunction implements Function<Long, Long>, LongUnaryOperator, Au
     private final long handle;
     private final String source;
     private final Cleaner.Cleanable cleanable;
-    /**
-     * The thread that called first and its native instance slot, so that its calls skip the
-     * native side's thread-local lookup. Two plain fields, not one object, to save a load per
-     * call; they are written without synchronisation, so another thread may see them stale or
-     * torn. That is harmless: the native side checks every binding it is given against the
-     * calling thread, and takes the general path when it does not fit.
-     */
-    private Thread boundThread;
-    private int boundInstance;
 
     /**
      * Runs the resource named like this class with {@code .wasm} (or {@code .wat}) beside it,
@@ -136,60 +131,24 @@ public class WasmFunction implements Function<Long, Long>, LongUnaryOperator, Au
         return applyAsLong(input);
     }
 
-    /** Calls the export without boxing. */
-    @Override
+    /**
+     * Calls the export without boxing.
+     *
+     * @throws WasmTrapException if the guest traps
+     * @throws IllegalStateException if this function is closed
+     */
     public long applyAsLong(long input) {
         try {
-            if (boundThread == Thread.currentThread()) {
-                return WasmLoader.invokeBound(handle, boundInstance, input);
-            }
-            return applyUnbound(input);
+            return WasmLoader.invoke(handle, input);
         } finally {
             // Keep this object (and so its handle) from being cleaned while the call runs.
             Reference.reachabilityFence(this);
         }
     }
 
-    /**
-     * The first call binds the calling thread's instance to this function; calls from other
-     * threads take the general path, until the bound thread has ended.
-     */
-    private long applyUnbound(long input) {
-        Thread bound = boundThread;
-        if (bound == null || !bound.isAlive()) {
-            int instance = WasmLoader.bind(handle);
-            boundInstance = instance;
-            boundThread = Thread.currentThread();
-            return WasmLoader.invokeBound(handle, instance, input);
-        }
-        return WasmLoader.invoke(handle, input);
-    }
-
-    /** For tests: the thread whose calls take the bound path, if any. */
-    Thread boundThread() {
-        return boundThread;
-    }
-
-    /** For benchmarks: the general path, which threads other than the bound one take. */
-    long applyUnboundForBenchmark(long input) {
-        try {
-            return WasmLoader.invoke(handle, input);
-        } finally {
-            Reference.reachabilityFence(this);
-        }
-    }
-
-    /**
-     * For benchmarks: nanoseconds for {@code iterations} calls looped inside the native library,
-     * through this function's call path, or ({@code wasmerOnly}) through wasmer's typed call alone.
-     */
-    long nativeLoopNanos(long input, int iterations, boolean wasmerOnly) {
-        try {
-            return wasmerOnly ? WasmLoader.wasmerLoopNanos(handle, input, iterations)
-                    : WasmLoader.coreLoopNanos(handle, input, iterations);
-        } finally {
-            Reference.reachabilityFence(this);
-        }
+    /** This function as a {@link LongUnaryOperator} (calls {@link #applyAsLong}). */
+    public LongUnaryOperator asLongUnaryOperator() {
+        return this::applyAsLong;
     }
 
     /** What was loaded: hash, size, compile time, exports. */
@@ -217,9 +176,9 @@ public class WasmFunction implements Function<Long, Long>, LongUnaryOperator, Au
         try {
             return WasmLoader.load(wasm, export);
         } catch (WasmCompileException e) {
-            throw new WasmCompileException(source + ": " + e.getMessage());
+            throw new WasmCompileException(source + ": " + e.getMessage(), e);
         } catch (WasmLinkException e) {
-            throw new WasmLinkException(source + ": " + e.getMessage());
+            throw new WasmLinkException(source + ": " + e.getMessage(), e);
         }
     }
 

@@ -11,4 +11,8 @@ public class WasmLinkException extends WasmException {
     public WasmLinkException(String message) {
         super(message);
     }
+
+    public WasmLinkException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

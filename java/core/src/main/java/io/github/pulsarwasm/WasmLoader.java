@@ -7,26 +7,21 @@ import java.util.List;
 /**
  * Owns the native library and its methods: loads modules and invokes their exports.
  *
- * <p>The library is loaded by this class's static initialiser, so it belongs to this class's
- * class loader (the JVM ties a native library to the loader of the class that loads it). See
- * {@link NativeLibrary} for where it comes from.
+ * <p>The library is loaded by this class's static initialiser into this class's loader, once
+ * per JVM however many class loaders load this class: they all share one library, its engine
+ * and its tables (see {@link NativeLibrary}).
  *
  * <p>Handles are opaque: the native side checks every one, so a closed or forged handle gives
  * an {@link IllegalStateException}, never a crash.
  */
 public final class WasmLoader {
     /** Keep in sync with {@code ABI_VERSION} in {@code native/jni/mod.rs}. */
-    static final int ABI_VERSION = 2;
+    static final int ABI_VERSION = 3;
 
     private static final String LIBRARY_FILE;
 
     static {
-        NativeLibrary.Located located = NativeLibrary.locate(WasmLoader.class);
-        // System.load must run here, in the class that declares the natives, so the library is
-        // bound to this class's loader.
-        System.load(located.path().toString());
-        located.loaded();
-        LIBRARY_FILE = located.description();
+        LIBRARY_FILE = NativeLibrary.load(WasmLoader.class);
         int version = abiVersion();
         if (version != ABI_VERSION) {
             throw new UnsatisfiedLinkError("native library " + LIBRARY_FILE + " has ABI version " + version
@@ -47,38 +42,52 @@ public final class WasmLoader {
                 Duration.ofNanos(Long.parseLong(fields.get(2))), fields.get(3), fields.subList(4, fields.size()));
     }
 
+    /**
+     * Builds the exception a native is about to throw; called only by the native library
+     * ({@code native/jni/throw.rs}, whose {@code Kind} numbers these cases: keep in sync). Here,
+     * so the exception classes are always this class loader's own.
+     */
+    @SuppressWarnings("unused")
+    private static Throwable exception(int kind, String message, String trapCode) {
+        return switch (kind) {
+            case 1 -> new WasmCompileException(message);
+            case 2 -> new WasmLinkException(message);
+            case 3 -> new WasmTrapException(message, trapCode);
+            case 4 -> new WasmLimitException(message);
+            case 5 -> new IllegalStateException(message);
+            case 6 -> new IllegalArgumentException(message);
+            case 7 -> new NullPointerException(message);
+            default -> new WasmException(message);
+        };
+    }
+
     // Keep in sync with native/jni/mod.rs.
     private static native int abiVersion();
 
     /** Compiles (or reuses) a module and checks {@code export} is {@code (i64) -> i64}; returns a handle. */
     static native long load(byte[] wasmOrWat, String export);
 
-    /** Calls the export behind {@code handle} on this thread's instance of the module. */
+    /**
+     * Calls the export behind {@code handle} on this OS thread's instance of the module
+     * (a virtual thread uses its carrier's), creating the instance on the thread's first call.
+     */
     static native long invoke(long handle, long arg);
-
-    /**
-     * This thread's instance slot of {@code handle}, for {@link #invokeBound}; the instance is
-     * created by the first call.
-     */
-    static native int bind(long handle);
-
-    /**
-     * {@link #invoke}, going straight to {@code instance} when this thread bound it and it still
-     * fits; any other value just takes the general path.
-     */
-    static native long invokeBound(long handle, int instance, long arg);
 
     /** Frees the handle; {@code false} if it was already freed. */
     static native boolean unload(long handle);
 
     private static native String describe(long handle);
 
-    /** Runs {@code invokeBound}'s native path {@code iterations} times in one call; returns nanoseconds (benchmarks). */
-    static native long coreLoopNanos(long handle, long arg, int iterations);
+    /**
+     * How many functions are loaded in this JVM, through any class loader (the native library is
+     * shared by all of them): for diagnostics and tests.
+     */
+    public static native long liveFunctions();
 
-    /** The same loop with wasmer's own typed call on a private instance: the baseline (benchmarks). */
-    static native long wasmerLoopNanos(long handle, long arg, int iterations);
-
-    /** Does nothing; the benchmark's baseline for the cost of a JNI call. */
-    static native long noop(long arg);
+    /**
+     * How many instances exist in this JVM (one per function and calling OS thread, each with its
+     * own memory): for diagnostics and tests. A thread frees its instances when it exits, and its
+     * instance of a closed function on its next call.
+     */
+    public static native long liveInstances();
 }

@@ -15,6 +15,11 @@ public class WasmTrapException extends WasmException {
         this.trapCode = trapCode;
     }
 
+    public WasmTrapException(String message, String trapCode, Throwable cause) {
+        super(message, cause);
+        this.trapCode = trapCode;
+    }
+
     /**
      * The kind of trap as the engine names it, such as {@code UnreachableCodeReached},
      * {@code IntegerDivisionByZero}, {@code HeapAccessOutOfBounds} or {@code StackOverflow};

@@ -1,7 +1,7 @@
 package io.github.pulsarwasm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -58,35 +58,47 @@ class ConcurrencyTest {
         }
     }
 
-    @Test
-    void theBindingMovesOnWhenItsThreadEnds() throws Exception {
-        try (WasmFunction f = WasmFunction.fromBytes(MIX)) {
-            for (int round = 0; round < 3; round++) {
-                long base = round * 1000L;
-                long[] wrong = new long[1];
-                Thread worker = new Thread(() -> {
-                    for (long i = base; i < base + 1000; i++) {
-                        if (f.applyAsLong(i) != mix(i)) wrong[0]++;
-                    }
-                });
-                worker.start();
-                worker.join();
-                assertEquals(0, wrong[0]);
-                assertSame(worker, f.boundThread(), "the first caller after the bound thread ended binds");
+    /** Waits (up to 30 s) until {@code WasmLoader.liveInstances()} is {@code expected}. */
+    static void awaitLiveInstances(long expected) throws InterruptedException {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        // An ended thread frees its instances as its OS thread exits, a moment after join() returns.
+        while (WasmLoader.liveInstances() != expected) {
+            if (System.nanoTime() > deadline) {
+                assertEquals(expected, WasmLoader.liveInstances(), "live instances");
             }
-            assertEquals(mix(-1), f.applyAsLong(-1));
-            assertSame(Thread.currentThread(), f.boundThread());
-            // While the bound thread lives, others take the general path, with the same results.
-            long[] wrong = new long[1];
-            Thread other = new Thread(() -> {
-                for (long i = 0; i < 1000; i++) {
-                    if (f.applyAsLong(i) != mix(i)) wrong[0]++;
+            Thread.sleep(5);
+        }
+    }
+
+    @Test
+    void manyFunctionsManyThreadsAndThreadChurnGiveExactResultsAndFreeEveryInstance() throws Exception {
+        long before = WasmLoader.liveInstances();
+        List<WasmFunction> functions = new ArrayList<>();
+        for (int k = 1; k <= 6; k++) {
+            functions.add(WasmFunction.fromBytes(Wat.unary("local.get 0 i64.const " + k + " i64.mul")));
+        }
+        try {
+            for (int round = 0; round < 5; round++) {
+                List<Thread> threads = new ArrayList<>();
+                long[] wrong = new long[6];
+                for (int t = 0; t < 6; t++) {
+                    int slot = t;
+                    long base = round * 1_000_000L + t * 10_000L;
+                    threads.add(new Thread(() -> {
+                        for (long i = base; i < base + 2_000; i++) {
+                            for (int k = 1; k <= 6; k++) {
+                                if (functions.get(k - 1).applyAsLong(i) != i * k) wrong[slot]++;
+                            }
+                        }
+                    }));
                 }
-            });
-            other.start();
-            other.join();
-            assertEquals(0, wrong[0]);
-            assertSame(Thread.currentThread(), f.boundThread(), "a live thread keeps its binding");
+                threads.forEach(Thread::start);
+                for (Thread thread : threads) thread.join();
+                for (long w : wrong) assertEquals(0, w, "wrong results in round " + round);
+                awaitLiveInstances(before);
+            }
+        } finally {
+            functions.forEach(WasmFunction::close);
         }
     }
 
@@ -96,25 +108,35 @@ class ConcurrencyTest {
         try {
             for (int round = 0; round < 20; round++) {
                 WasmFunction f = WasmFunction.fromBytes(MIX);
-                CountDownLatch running = new CountDownLatch(4);
-                List<Future<Long>> futures = new ArrayList<>();
+                CountDownLatch warmedUp = new CountDownLatch(4);
+                List<Future<long[]>> futures = new ArrayList<>();
                 for (int t = 0; t < 4; t++) {
                     futures.add(pool.submit(() -> {
-                        running.countDown();
                         long ok = 0;
                         for (long i = 0; ; i++) {
                             try {
-                                assertEquals(mix(i), f.applyAsLong(i));
-                                ok++;
+                                long result = f.applyAsLong(i);
+                                if (result != mix(i)) return new long[] {ok, 1};
+                                if (++ok == 100) warmedUp.countDown();
                             } catch (IllegalStateException closed) {
-                                return ok;
+                                // After close every call is refused, never half-run.
+                                try {
+                                    f.applyAsLong(i);
+                                    return new long[] {ok, 1};
+                                } catch (IllegalStateException again) {
+                                    return new long[] {ok, 0};
+                                }
                             }
                         }
                     }));
                 }
-                running.await();
+                warmedUp.await();
                 f.close();
-                for (Future<Long> future : futures) future.get();
+                for (Future<long[]> future : futures) {
+                    long[] outcome = future.get();
+                    assertTrue(outcome[0] >= 100, "calls succeeded before close: " + outcome[0]);
+                    assertEquals(0, outcome[1], "a wrong result, or a call that ran after close");
+                }
             }
         } finally {
             pool.shutdownNow();

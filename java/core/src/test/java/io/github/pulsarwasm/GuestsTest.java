@@ -1,6 +1,8 @@
 package io.github.pulsarwasm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
 import java.util.function.LongUnaryOperator;
@@ -24,6 +26,11 @@ class GuestsTest {
                 Arguments.of("WAT", "plus1.wasm", (LongUnaryOperator) x -> x + 1));
     }
 
+    /** The guests compiled from a language with a compiler (the WAT traps are ErrorsTest's). */
+    static Stream<Arguments> compiledGuests() {
+        return guests().map(Arguments::get).filter(a -> !a[0].equals("WAT")).map(a -> Arguments.of(a[0], a[1]));
+    }
+
     @ParameterizedTest(name = "{0}: {1}")
     @MethodSource("guests")
     void guestMatchesJavaReference(String language, String file, LongUnaryOperator reference) {
@@ -41,6 +48,24 @@ class GuestsTest {
                     default -> random.nextLong(-5000, 5000);
                 };
                 assertEquals(reference.applyAsLong(x), guest.applyAsLong(x), language + " " + file + " at " + x);
+            }
+        }
+    }
+
+    /**
+     * Each compiled language's way of failing (C {@code __builtin_trap}, a Rust panic, an
+     * AssemblyScript {@code unreachable}, a Zig {@code @trap}) is a {@link WasmTrapException}
+     * with a backtrace, and the function keeps working. Export {@code trap}: x, but traps at 0.
+     */
+    @ParameterizedTest(name = "{0}: {1}")
+    @MethodSource("compiledGuests")
+    void aTrapInEveryLanguageIsAWasmTrapException(String language, String file) {
+        try (WasmFunction guest = WasmFunction.fromResource(getClass().getClassLoader(), "examples/" + file, "trap")) {
+            for (int round = 0; round < 3; round++) {
+                WasmTrapException e = assertThrows(WasmTrapException.class, () -> guest.applyAsLong(0));
+                assertEquals("UnreachableCodeReached", e.trapCode(), language + ": " + e.getMessage());
+                assertTrue(e.getMessage().contains("\n    at "), language + " trap has a wasm backtrace: " + e.getMessage());
+                assertEquals(41L, guest.applyAsLong(41), language + " works after a trap");
             }
         }
     }

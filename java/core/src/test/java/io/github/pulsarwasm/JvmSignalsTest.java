@@ -15,9 +15,9 @@ import org.junit.jupiter.api.Test;
 /**
  * wasmer installs SIGSEGV/SIGILL/SIGFPE handlers over the JVM's and forwards signals that are
  * not from wasm code. The JVM uses SIGSEGV itself (implicit null checks in JIT-compiled code,
- * stack banging for StackOverflowError, safepoint polls). This test runs those JVM paths hard,
- * on the same threads that have called into wasm and on others, while other threads trap in
- * wasm, and checks every outcome.
+ * stack banging for StackOverflowError, safepoint polls, GC). This test runs those JVM paths
+ * hard, on the same threads that call into wasm and on others, while the wasm threads trap,
+ * and checks every outcome.
  */
 class JvmSignalsTest {
     static final class Holder {
@@ -52,6 +52,8 @@ class JvmSignalsTest {
 
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong traps = new AtomicLong();
+        AtomicLong overflowsOnWasmThreads = new AtomicLong();
+        AtomicLong gcsOnWasmThreads = new AtomicLong();
         ExecutorService pool = Executors.newFixedThreadPool(6);
         try (WasmFunction traps3 = WasmFunction.fromBytes(Wat.TRAPS)) {
             List<Future<?>> trappers = new ArrayList<>();
@@ -69,6 +71,17 @@ class JvmSignalsTest {
                         // This thread has run wasm: its JVM signals must work too.
                         if (i % 64 == 0) {
                             assertEquals(expectedNulls(), sumWithNulls(new Holder[] {null, null}));
+                        }
+                        if (i % 2_000 == 0) {
+                            try {
+                                depth(0);
+                            } catch (StackOverflowError e) {
+                                overflowsOnWasmThreads.incrementAndGet();
+                            }
+                        }
+                        if (i % 10_000 == 0) {
+                            System.gc();
+                            gcsOnWasmThreads.incrementAndGet();
                         }
                     }
                     return null;
@@ -107,6 +120,8 @@ class JvmSignalsTest {
             stop.set(true);
             for (Future<?> f : trappers) f.get();
             assertTrue(traps.get() > 0, "wasm trapped meanwhile");
+            assertTrue(overflowsOnWasmThreads.get() >= 3, "StackOverflowErrors on threads that run wasm: " + overflowsOnWasmThreads);
+            assertTrue(gcsOnWasmThreads.get() >= 3, "GCs started on threads that run wasm: " + gcsOnWasmThreads);
             // And the caller thread itself, after all that.
             assertEquals(expected, sumWithNulls(holders));
             assertEquals(14L, traps3.applyAsLong(7));

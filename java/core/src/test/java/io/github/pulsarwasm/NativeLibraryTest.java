@@ -16,9 +16,16 @@ import org.junit.jupiter.api.io.TempDir;
 /** Where the native library comes from, and what a user sees when it cannot be found. */
 class NativeLibraryTest {
     @Test
-    void platformAndResourceNameFollowTheJarLayout() {
-        assertEquals("linux-x86_64", NativeLibrary.platform(), "the platform this build and its tests run on");
-        assertEquals("native/linux-x86_64/libpulsar_wasm.so", NativeLibrary.resourceName());
+    void platformNamesFollowTheJarLayout() {
+        assertEquals("linux-x86_64", NativeLibrary.platform("Linux", "amd64"));
+        assertEquals("linux-aarch64", NativeLibrary.platform("Linux", "aarch64"));
+        assertEquals("macos-aarch64", NativeLibrary.platform("Mac OS X", "aarch64"));
+        assertEquals("windows-x86_64", NativeLibrary.platform("Windows 11", "x86_64"));
+        assertEquals("native/" + NativeLibrary.platform() + "/" + System.mapLibraryName("pulsar_wasm"),
+                NativeLibrary.resourceName());
+        // The build packaged a library for the platform the tests run on, wherever that is.
+        assertTrue(WasmLoader.class.getResource(NativeLibrary.resourceName()) != null,
+                "no library resource for " + NativeLibrary.platform());
     }
 
     @Test
@@ -40,8 +47,8 @@ class NativeLibraryTest {
                     () -> function.getMethod("fromBytes", byte[].class).invoke(null, (Object) Wat.PLUS1));
             Throwable cause = e.getCause() instanceof ExceptionInInitializerError init ? init.getCause() : e.getCause();
             assertTrue(cause instanceof UnsatisfiedLinkError, "got " + cause);
-            assertTrue(cause.getMessage().contains("linux-x86_64"), cause.getMessage());
-            assertTrue(cause.getMessage().contains("io/github/pulsarwasm/native/linux-x86_64/libpulsar_wasm.so"), cause.getMessage());
+            assertTrue(cause.getMessage().contains(NativeLibrary.platform()), cause.getMessage());
+            assertTrue(cause.getMessage().contains("io/github/pulsarwasm/" + NativeLibrary.resourceName()), cause.getMessage());
             assertTrue(cause.getMessage().contains(NativeLibrary.PATH_PROPERTY), cause.getMessage());
         }
     }
@@ -51,7 +58,7 @@ class NativeLibraryTest {
         String missing = dir.resolve("nope.so").toString();
         System.setProperty(NativeLibrary.PATH_PROPERTY, missing);
         try {
-            UnsatisfiedLinkError e = assertThrows(UnsatisfiedLinkError.class, () -> NativeLibrary.locate(WasmLoader.class));
+            UnsatisfiedLinkError e = assertThrows(UnsatisfiedLinkError.class, () -> NativeLibrary.load(WasmLoader.class));
             assertTrue(e.getMessage().contains(missing) && e.getMessage().contains("not a file"), e.getMessage());
         } finally {
             System.clearProperty(NativeLibrary.PATH_PROPERTY);

@@ -13,14 +13,15 @@ import org.junit.jupiter.api.Test;
 /**
  * Virtual threads (Java 21+; this class runs only in the test run on the Pulsar JDK, see
  * pom.xml). A virtual thread runs on whichever carrier thread is free and may move at every
- * {@code yield}, while the native side keeps one instance per carrier: a function bound by a
- * virtual thread must still give every caller the right result on any carrier.
+ * {@code yield}, while the native side keeps one instance per carrier (OS) thread: every
+ * virtual thread must get the right results on whichever carrier it runs.
  */
 class VirtualThreadsTest {
     @Test
     void virtualThreadsMovingBetweenCarriersGetTheRightResults() throws Exception {
         // Reflection, because the library's code (and so this test) compiles for Java 17.
         ExecutorService pool = (ExecutorService) Executors.class.getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
+        long before = WasmLoader.liveInstances();
         try (WasmFunction f = WasmFunction.fromBytes(ConcurrencyTest.MIX)) {
             List<Future<Long>> futures = new ArrayList<>();
             for (int t = 0; t < 64; t++) {
@@ -37,8 +38,10 @@ class VirtualThreadsTest {
             long wrong = 0;
             for (Future<Long> future : futures) wrong += future.get();
             assertEquals(0, wrong, "wrong results out of 640000");
-            String bound = String.valueOf(f.boundThread());
-            assertTrue(f.boundThread().getClass().getName().equals("java.lang.VirtualThread"), "bound by " + bound);
+            // One instance per carrier thread, not one per virtual thread (that would be 64).
+            long instances = WasmLoader.liveInstances() - before;
+            int carriers = Runtime.getRuntime().availableProcessors();
+            assertTrue(instances >= 1 && (instances < 64 || carriers >= 64), instances + " instances on " + carriers + " cores");
         } finally {
             pool.shutdownNow();
         }

@@ -101,34 +101,64 @@ class WasmFunctionTest {
 
     @Test
     void forgedHandlesAreRejectedNotDereferenced() {
-        for (long handle : new long[] {0L, -1L, 1L << 32, Long.MAX_VALUE, 12345L}) {
+        // A live handle has an odd generation in its high 32 bits: none of these can ever be live,
+        // whatever other tests load meanwhile.
+        for (long handle : new long[] {0L, 12345L, 2L << 32, (4L << 32) | 7, 0xffff_fffe_ffff_ffffL}) {
             assertThrows(IllegalStateException.class, () -> WasmLoader.invoke(handle, 1L));
+            assertThrows(IllegalStateException.class, () -> WasmLoader.describeHandle(handle));
             assertFalse(WasmLoader.unload(handle));
         }
     }
 
     @Test
-    void bindingsAreCheckedNotTrusted() throws Exception {
-        long handle = WasmLoader.load(Wat.PLUS1, "apply");
-        try {
-            int bound = WasmLoader.bind(handle);
-            assertEquals(42L, WasmLoader.invokeBound(handle, bound, 41L));
-            // Made-up or foreign bindings take the general path and still give the right answer.
-            int[] foreign = new int[1];
-            Thread other = new Thread(() -> foreign[0] = WasmLoader.bind(handle));
-            other.start();
-            other.join();
-            for (int binding : new int[] {0, -1, 1, 255, 256, Integer.MAX_VALUE, Integer.MIN_VALUE, bound ^ 1, foreign[0]}) {
-                assertEquals(8L, WasmLoader.invokeBound(handle, binding, 7L), "binding " + binding);
-            }
-            for (long forged : new long[] {0L, -1L, 1L << 32, handle + (2L << 32)}) {
-                assertThrows(IllegalStateException.class, () -> WasmLoader.invokeBound(forged, bound, 1L));
-                assertThrows(IllegalStateException.class, () -> WasmLoader.bind(forged));
-            }
-        } finally {
-            assertTrue(WasmLoader.unload(handle));
+    void andThenComposeAndLongUnaryOperatorTakeLambdas() {
+        try (WasmFunction f = WasmFunction.fromBytes(Wat.PLUS1)) {
+            Function<Long, Long> times10 = f.andThen(v -> v * 10);
+            Function<Long, Long> plus1First = f.compose(v -> v * 10);
+            assertEquals(50L, times10.apply(4L));
+            assertEquals(41L, plus1First.apply(4L));
+            assertEquals(10L, f.asLongUnaryOperator().andThen(v -> v * 2).applyAsLong(4L));
         }
-        assertThrows(IllegalStateException.class, () -> WasmLoader.invokeBound(handle, 0, 1L));
+    }
+
+    @Test
+    void rethrownLoadErrorsKeepTheNativeExceptionAsCause() {
+        WasmCompileException e = assertThrows(WasmCompileException.class, () -> WasmFunction.fromBytes(Wat.bytes("garbage")));
+        assertTrue(e.getMessage().startsWith("bytes: "), e.getMessage());
+        assertTrue(e.getCause() instanceof WasmCompileException, "cause: " + e.getCause());
+        WasmLinkException link = assertThrows(WasmLinkException.class, () -> WasmFunction.fromBytes(Wat.PLUS1, "nope"));
+        assertTrue(link.getCause() instanceof WasmLinkException, "cause: " + link.getCause());
+    }
+
+    @Test
+    void theCleanerFreesAForgottenFunction() throws Exception {
+        long handle = forgottenFunctionHandle();
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (isLive(handle)) {
+            assertTrue(System.nanoTime() < deadline, "a forgotten function was not freed within 30 s of GCs");
+            System.gc();
+            Thread.sleep(20); // let the Cleaner thread run between GCs; the loop waits for the condition
+        }
+        assertFalse(WasmLoader.unload(handle), "already freed by the Cleaner");
+    }
+
+    private static long forgottenFunctionHandle() throws Exception {
+        WasmFunction f = WasmFunction.fromBytes(Wat.unary("local.get 0 i64.const 31 i64.add"));
+        assertEquals(32L, f.apply(1L));
+        java.lang.reflect.Field field = WasmFunction.class.getDeclaredField("handle");
+        field.setAccessible(true);
+        long handle = field.getLong(f);
+        assertTrue(isLive(handle));
+        return handle;
+    }
+
+    private static boolean isLive(long handle) {
+        try {
+            WasmLoader.describeHandle(handle);
+            return true;
+        } catch (IllegalStateException closed) {
+            return false;
+        }
     }
 
     @Test

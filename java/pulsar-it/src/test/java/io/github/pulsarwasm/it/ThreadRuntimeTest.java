@@ -123,6 +123,67 @@ class ThreadRuntimeTest {
         delete(c);
     }
 
+    /** The distinct pulsar-wasm library files (device:inode) mapped into this JVM, the worker's. */
+    static java.util.Set<String> mappedLibraryCopies() throws java.io.IOException {
+        java.util.Set<String> copies = new TreeSet<>();
+        for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/maps"))) {
+            String[] f = line.trim().split("\\s+", 6);
+            if (f.length == 6 && f[5].contains("libpulsar_wasm")) copies.add(f[3] + ":" + f[4]);
+        }
+        return copies;
+    }
+
+    static long rssMiB() throws java.io.IOException {
+        for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+        }
+        return -1;
+    }
+
+    /** Sends probes until the function answers {@code x} with {@code expected}: the new code is running. */
+    static void awaitAnswer(String in, String out, long x, long expected, FunctionConfig c) throws Exception {
+        try (Consumer<Long> consumer = Functions.subscribe(pulsar.client(), out, "probe-" + System.nanoTime());
+             Producer<Long> producer = pulsar.client().newProducer(Schema.INT64).topic(in).create()) {
+            EmbeddedPulsar.await(Duration.ofSeconds(60), () -> {
+                String key = "probe-" + System.nanoTime();
+                producer.newMessage().key(key).value(x).send();
+                for (Message<Long> m : Functions.receive(consumer, 1, Duration.ofSeconds(3))) {
+                    if (key.equals(m.getKey()) && m.getValue() == expected) return true;
+                }
+                return false;
+            }, () -> "the function to answer " + x + " with " + expected + ": " + Functions.status(pulsar.admin(), c));
+        }
+    }
+
+    /**
+     * A worker that sees many deploys and updates keeps one copy of the native library: every
+     * function instance (a class loader of its own each time) shares it.
+     */
+    @Test
+    void fiftyCreateUpdateDeleteCyclesKeepOneLibraryCopy() throws Exception {
+        String in = topic("t10-in"), out = topic("t10-out");
+        long rssBefore = 0;
+        java.util.Set<String> copies = null;
+        for (int cycle = 0; cycle < 51; cycle++) {
+            FunctionConfig c = deploy(wasmConfig("t-cycle", "guests/collatz.wasm", in, out), functionJar());
+            awaitAnswer(in, out, 27, 111, c);
+            FunctionConfig update = wasmConfig("t-cycle", "guests/hash.wasm", in, out);
+            update.setInputs(null); // see updatingWithANewPackageChangesTheResults
+            pulsar.admin().functions().updateFunction(update, null);
+            awaitAnswer(in, out, 27, splitmix64(27), c);
+            delete(c);
+            if (cycle == 0) {
+                // The first cycle loaded the library; count from there.
+                copies = mappedLibraryCopies();
+                rssBefore = rssMiB();
+                assertEquals(1, copies.size(), "mapped: " + copies);
+            }
+        }
+        assertEquals(copies, mappedLibraryCopies(), "50 create/update/delete cycles later, still the one library copy");
+        System.out.printf("50 create/update/delete cycles: %d library copy mapped, RSS %d MiB -> %d MiB%n",
+                copies.size(), rssBefore, rssMiB());
+    }
+
     /**
      * A trapping message is retried, then goes to the dead-letter topic; every other message is
      * processed and the instance keeps running.

@@ -1,0 +1,68 @@
+//! Natives for the JMH benchmarks only (`io.github.pulsarwasm.NativeBench` in `java/bench`),
+//! built with the `bench-natives` feature into a library that `scripts/bench.sh` keeps apart
+//! from the one shipped in the jar.
+
+use jni::objects::JClass;
+use jni::sys::{jint, jlong};
+use jni::EnvUnowned;
+
+use super::{boundary_fast, Failure};
+use crate::function::{self, Handle};
+
+/// Does nothing: the baseline for measuring what a JNI call itself costs.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_io_github_pulsarwasm_NativeBench_noop<'local>(
+    _env: EnvUnowned<'local>,
+    _caller: JClass<'local>,
+    arg: jlong,
+) -> jlong {
+    arg
+}
+
+/// Calls the core's call path `iterations` times inside one native call and returns the
+/// elapsed nanoseconds: the core on a JVM thread, without JNI.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_io_github_pulsarwasm_NativeBench_coreLoopNanos<'local>(
+    mut env: EnvUnowned<'local>,
+    caller: JClass<'local>,
+    handle: jlong,
+    arg: jlong,
+    iterations: jint,
+) -> jlong {
+    boundary_fast(&mut env, &caller, || {
+        let handle = Handle::from_raw(handle as u64);
+        loop_nanos(iterations, || {
+            Ok(function::call_i64(handle, std::hint::black_box(arg))?)
+        })
+    })
+}
+
+/// The baseline for [`Java_io_github_pulsarwasm_NativeBench_coreLoopNanos`]: wasmer's own typed
+/// call, with a store and instance of our own, looped on this JVM thread. Returns nanoseconds.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_io_github_pulsarwasm_NativeBench_wasmerLoopNanos<'local>(
+    mut env: EnvUnowned<'local>,
+    caller: JClass<'local>,
+    handle: jlong,
+    arg: jlong,
+    iterations: jint,
+) -> jlong {
+    boundary_fast(&mut env, &caller, || {
+        let def = function::definition(Handle::from_raw(handle as u64))?;
+        let (mut store, typed) = function::new_instance(&def)?;
+        loop_nanos(iterations, || {
+            Ok(typed
+                .call(&mut store, std::hint::black_box(arg))
+                .map_err(crate::Error::from_runtime)?)
+        })
+    })
+}
+
+/// Nanoseconds taken by `iterations` calls of `call`.
+fn loop_nanos(iterations: jint, mut call: impl FnMut() -> Result<i64, Failure>) -> Result<jlong, Failure> {
+    let started = std::time::Instant::now();
+    for _ in 0..iterations {
+        std::hint::black_box(call()?);
+    }
+    Ok(started.elapsed().as_nanos() as jlong)
+}
