@@ -2,6 +2,8 @@
 //!
 //! The JNI layer maps each variant to one Java exception class (see `jni::throw`).
 
+#![forbid(unsafe_code)]
+
 use std::fmt;
 
 /// What went wrong, grouped by what the user has to fix.

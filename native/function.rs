@@ -13,6 +13,8 @@
 //! (it cannot move to another carrier while it is inside a native call). A thread frees its
 //! instances of unloaded functions on its next call, and all of them when it exits.
 
+#![forbid(unsafe_code)]
+
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};

@@ -10,6 +10,8 @@
 //! function that loads the same bytes shares one compilation. The cache holds weak
 //! references: a module is freed once the last function using it is unloaded.
 
+#![forbid(unsafe_code)]
+
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::panic::{catch_unwind, AssertUnwindSafe};

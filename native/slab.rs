@@ -4,6 +4,8 @@
 //! freed memory, so readers need no lock. What an entry means, and whether a reader may trust
 //! it, is the owner's business: `function` tags entries with generations.
 
+#![forbid(unsafe_code)]
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 

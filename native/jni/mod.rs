@@ -8,6 +8,14 @@
 //! Any class of the package can call these with made-up values and get an exception, never
 //! undefined behaviour.
 //!
+//! The only unsafe code of the crate is here: `#[unsafe(no_mangle)]` on each native, whose
+//! symbol the JVM binds to a `native` method by name. The invariant, for every one of them:
+//! its Rust signature is the JNI signature of its Java declaration (`WasmLoader.java`, or
+//! `NativeBench.java` for `bench.rs`), and it returns without unwinding (every body runs inside
+//! [`boundary`] or [`boundary_fast`], or cannot panic). A jar and library from different builds
+//! could disagree on a signature: `WasmLoader` refuses a library whose [`ABI_VERSION`] differs
+//! before calling anything else.
+//!
 //! Keep in sync with `java/core/src/main/java/io/github/pulsarwasm/WasmLoader.java`.
 
 mod throw;

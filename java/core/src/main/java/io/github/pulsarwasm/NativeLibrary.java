@@ -88,6 +88,9 @@ final class NativeLibrary {
                 if (shared.isPresent()) {
                     return shared.get();
                 }
+                System.getLogger(NativeLibrary.class.getName()).log(System.Logger.Level.WARNING,
+                        "could not share the pulsar-wasm native library already loaded from {0} (hard link refused);"
+                                + " loading another copy for this class loader", mapped.get().path());
             }
             return loadFirst(source);
         }

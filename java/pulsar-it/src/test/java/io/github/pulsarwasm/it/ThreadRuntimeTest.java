@@ -165,9 +165,11 @@ class ThreadRuntimeTest {
         long rssBefore = 0;
         java.util.Set<String> copies = null;
         for (int cycle = 0; cycle < 51; cycle++) {
-            FunctionConfig c = deploy(wasmConfig("t-cycle", "guests/collatz.wasm", in, out), functionJar());
+            // A name per cycle: Pulsar keeps a deleted function's package, so a name is not reusable.
+            String name = "t-cycle-" + cycle;
+            FunctionConfig c = deploy(wasmConfig(name, "guests/collatz.wasm", in, out), functionJar());
             awaitAnswer(in, out, 27, 111, c);
-            FunctionConfig update = wasmConfig("t-cycle", "guests/hash.wasm", in, out);
+            FunctionConfig update = wasmConfig(name, "guests/hash.wasm", in, out);
             update.setInputs(null); // see updatingWithANewPackageChangesTheResults
             pulsar.admin().functions().updateFunction(update, null);
             awaitAnswer(in, out, 27, splitmix64(27), c);
