@@ -25,9 +25,41 @@ use wasmer::{Engine, ExternType, FunctionType, Module, Type};
 
 use crate::error::{Error, Result};
 
+/// Threads one compile may use. Cranelift spawns a fresh pool of this many threads for every
+/// module, so a cap keeps a 64-core worker from starting 64 threads per function deploy.
+const COMPILE_THREADS: usize = 4;
+
+/// Free address space a compile needs at least: its threads' stacks (2 MiB each, plus signal
+/// stacks), the code and the compiler's own data, with room to spare.
+const COMPILE_HEADROOM: usize = 64 << 20;
+
 /// A new engine with the compiler settings every module gets.
 pub fn new_engine() -> Engine {
-    Engine::from(Cranelift::new())
+    let mut cranelift = Cranelift::new();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(COMPILE_THREADS);
+    if let Some(threads) = std::num::NonZeroUsize::new(threads) {
+        cranelift.num_threads(threads);
+    }
+    Engine::from(cranelift)
+}
+
+/// Fails unless [`COMPILE_HEADROOM`] bytes of address space can be had right now.
+///
+/// The compiler starts threads, and a thread that cannot map its stack or signal stack aborts
+/// the whole process (in Rust's thread start, before any `catch_unwind` can help): the JVM would
+/// die. So ask for the room first, with an allocation that can fail politely. It is never
+/// touched, so it costs no memory, only a map and unmap.
+fn ensure_compile_headroom() -> Result<()> {
+    let mut probe: Vec<u8> = Vec::new();
+    probe.try_reserve_exact(COMPILE_HEADROOM).map_err(|_| {
+        Error::LimitReached(format!(
+            "not enough free memory or address space to compile a module (it needs about {} MiB): \
+             close functions no longer used, or raise the process's memory or address-space limit",
+            COMPILE_HEADROOM >> 20
+        ))
+    })
 }
 
 /// A compiled module, the engine that holds its code, and what a person wants to know about it.
@@ -134,6 +166,7 @@ pub fn compile(bytes: &[u8]) -> Result<Arc<CompiledModule>> {
         return Ok(hit);
     }
     // Compile outside the lock: compiling can take long, and other modules need not wait.
+    ensure_compile_headroom()?;
     let started = Instant::now();
     let engine = new_engine();
     // wasmer panics (rather than returning an error) when it cannot map memory for the code; the
