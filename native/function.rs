@@ -257,12 +257,31 @@ thread_local! {
     static LOCAL: RefCell<Local> = const { RefCell::new(Local { entries: Vec::new(), seen_unloads: 0 }) };
 }
 
-/// This thread's instance of `handle` (its table entry; the wasm instance itself is created by
-/// the first call).
+/// This thread's instance of `handle` when its table already has it and nothing was unloaded
+/// since the last sweep: the path of nearly every call. (An `Option`, not a `Result`: the large
+/// error type made the compiler copy results through memory in a way that stalls the CPU's
+/// store forwarding.)
 #[inline]
+fn cached_instance(handle: Handle) -> Option<Rc<ThreadInstance>> {
+    LOCAL
+        .try_with(|cell| {
+            let local = cell.try_borrow().ok()?;
+            if local.seen_unloads != UNLOADS.load(Ordering::Acquire) {
+                return None; // the slow path sweeps
+            }
+            local.existing(handle)
+        })
+        .ok()
+        .flatten()
+}
+
+/// This thread's instance of `handle`, after a sweep, made when missing (its table entry; the
+/// wasm instance itself is created by the first call).
+#[cold]
+#[inline(never)]
 fn thread_instance(handle: Handle) -> Result<Rc<ThreadInstance>> {
     let found = LOCAL.try_with(|cell| {
-        // The table is borrowed only inside this closure, never across a call into wasm.
+        // The table is borrowed only inside these closures, never across a call into wasm.
         let mut local = cell.try_borrow_mut().map_err(|_| Error::Reentrant)?;
         if local.seen_unloads != UNLOADS.load(Ordering::Acquire) {
             local.sweep();
@@ -272,8 +291,7 @@ fn thread_instance(handle: Handle) -> Result<Rc<ThreadInstance>> {
             None => local.insert(handle),
         }
     });
-    // The thread-local is gone only while the thread exits. (A match, not unwrap_or: that would
-    // build and drop an Error on every call.)
+    // The thread-local is gone only while the thread exits.
     match found {
         Ok(result) => result,
         Err(_) => Err(Error::ThreadExiting),
@@ -282,5 +300,9 @@ fn thread_instance(handle: Handle) -> Result<Rc<ThreadInstance>> {
 
 /// Calls a loaded `(i64) -> i64` function on this thread's instance of it.
 pub fn call_i64(handle: Handle, arg: i64) -> Result<i64> {
-    thread_instance(handle)?.call(arg)
+    let instance = match cached_instance(handle) {
+        Some(instance) => instance,
+        None => thread_instance(handle)?,
+    };
+    instance.call(arg)
 }

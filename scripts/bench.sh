@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Measures one call, in one run each so the numbers compare on a shared, noisy machine:
-#   - criterion (Rust, no JVM): wasmer's own TypedFunction::call vs the core's call_i64;
+#   - criterion (Rust, no JVM): wasmer's own TypedFunction::call vs the core's call_i64, and a
+#     memory-heavy guest on static vs dynamic memories;
+#   - callgrind: instructions per call of both (deterministic, unlike timings);
 #   - JMH (Java): a Java lambda, a no-op JNI call, WasmFunction on a trivial and on a
 #     compute-heavy guest, and that computation in Java;
 #   - JMH again on the JDK that Pulsar 4 runs on (21+): the trivial calls against wasmer's own,
@@ -23,8 +25,16 @@ cp target/release/libpulsar_wasm.so target/bench-natives/
 cargo build --release --locked --lib
 bench_lib=-Dpulsar.wasm.library.path=$PWD/target/bench-natives/libpulsar_wasm.so
 
-printf '\n==> criterion: cargo bench\n'
-cargo bench --locked --bench call -- --warm-up-time 2 --measurement-time 5 2>&1 | tee "$out/criterion.txt"
+printf '\n==> criterion: cargo bench (the call; static against dynamic memories)\n'
+cargo bench --locked --bench call --bench memory_style -- --warm-up-time 2 --measurement-time 5 2>&1 | tee "$out/criterion.txt"
+
+# Instruction counts do not depend on what else the machine is doing, timings do.
+printf '\n==> instructions per call (valgrind --tool=callgrind)\n'
+instructions=$(find target/release/deps -maxdepth 1 -type f -executable -name 'instructions-*' | head -1)
+valgrind --tool=callgrind --callgrind-out-file="$out/callgrind.out" "$instructions" --bench >/dev/null 2>&1
+callgrind_annotate --inclusive=yes "$out/callgrind.out" | grep -E 'wasmer_calls|core_calls' \
+  | awk '{gsub(",", "", $1); sub(/.*::/, "", $3); printf "%-14s %6.1f instructions per call\n", $3, $1 / 100000}' | tee "$out/instructions.txt"
+rm -f "$out/callgrind.out"
 
 printf '\n==> JMH\n'
 java "$bench_lib" -jar java/bench/target/benchmarks.jar -jvmArgsAppend "$bench_lib" -rf json -rff "$out/jmh.json" "$@" 2>&1 | tee "$out/jmh.txt"
