@@ -21,12 +21,20 @@ fn vm_size() -> u64 {
         .map_or(0, |kb| kb * 1024)
 }
 
-fn set_address_space_limit(bytes: libc::rlim_t) {
-    let limit = libc::rlimit {
-        rlim_cur: bytes,
-        rlim_max: libc::RLIM_INFINITY,
+fn address_space_limit() -> libc::rlimit {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
     };
-    // SAFETY: setrlimit reads the struct we pass and changes only the process's soft limit.
+    // SAFETY: getrlimit writes the struct we pass, which lives for the call.
+    let rc = unsafe { libc::getrlimit(libc::RLIMIT_AS, &mut limit) };
+    assert_eq!(rc, 0, "getrlimit");
+    limit
+}
+
+/// Sets the soft limit (never above the hard one, which an unprivileged process cannot raise).
+fn set_address_space_limit(limit: libc::rlimit) {
+    // SAFETY: setrlimit reads the struct we pass, which lives for the call.
     let rc = unsafe { libc::setrlimit(libc::RLIMIT_AS, &limit) };
     assert_eq!(rc, 0, "setrlimit");
 }
@@ -37,7 +45,12 @@ fn allocation_failures_inside_the_engine_are_errors_and_everything_recovers() ->
     let warm = load_i64(&module(0), "apply")?;
     assert_eq!(call_i64(warm, 1)?, 1);
 
-    set_address_space_limit(vm_size() + (160 << 20));
+    let original = address_space_limit();
+    let tight = (vm_size() + (160 << 20)).min(original.rlim_max);
+    set_address_space_limit(libc::rlimit {
+        rlim_cur: tight,
+        rlim_max: original.rlim_max,
+    });
     // No 8 GiB reservation fits now: the instance cannot be made.
     let first = load_i64(&module(1), "apply");
     let instance_failure = first.clone().and_then(|h| call_i64(h, 1));
@@ -49,11 +62,11 @@ fn allocation_failures_inside_the_engine_are_errors_and_everything_recovers() ->
             Err(err) => break err,
         }
         if loaded.len() > 100_000 {
-            set_address_space_limit(libc::RLIM_INFINITY);
+            set_address_space_limit(original);
             panic!("100,000 compiles within 160 MiB");
         }
     };
-    set_address_space_limit(libc::RLIM_INFINITY);
+    set_address_space_limit(original);
     println!(
         "under the limit: instantiating gave {instance_failure:?}; compiling failed after {} modules with {compile_failure:?}",
         loaded.len()
