@@ -68,7 +68,12 @@ static UNLOADS: AtomicU64 = AtomicU64::new(0);
 /// Live instances (each a `Store` with one instantiated module), over all threads.
 static INSTANCES: AtomicUsize = AtomicUsize::new(0);
 
+/// The slot of a live handle. Only odd generations are live: a made-up handle with an even one
+/// could otherwise match a free slot, and unloading it would put the slot on the free list twice.
 fn live_slot(handle: Handle) -> Result<&'static FunctionSlot> {
+    if handle.generation().is_multiple_of(2) {
+        return Err(Error::Closed);
+    }
     match FUNCTIONS.get(handle.index()) {
         Some(slot) if slot.generation.load(Ordering::Acquire) == handle.generation() => Ok(slot),
         _ => Err(Error::Closed),

@@ -127,11 +127,32 @@ fn unloaded_and_forged_handles_are_refused() -> Result<(), Error> {
     assert_eq!(call_i64(next, 1)?, 6);
     // Live handles have an odd generation (the high 32 bits): these can never be live, whatever
     // other tests load meanwhile.
-    for raw in [0, 0xdead_beef, 2 << 32, (4 << 32) | 7, 0xffff_fffe_ffff_ffff] {
+    // Some name free slots, whose generation is even too: unloading one must not free it again.
+    let slot = next.into_raw() & 0xffff_ffff;
+    assert!(unload(next));
+    let free_now = next.into_raw() + (1 << 32); // `next`'s slot, free again since the unload
+    for raw in [
+        0,
+        1,
+        0xdead_beef,
+        2 << 32,
+        (4 << 32) | 7,
+        0xffff_fffe_ffff_ffff,
+        free_now,
+        slot + 1,
+    ] {
         assert_eq!(call_i64(Handle::from_raw(raw), 1), Err(Error::Closed));
-        assert!(!unload(Handle::from_raw(raw)));
+        assert!(!unload(Handle::from_raw(raw)), "unloaded {raw:#x}");
     }
-    unload(next);
+    // Had a forged unload put a slot on the free list twice, two loads would share it.
+    let (a, b) = (
+        load_i64(&unary("local.get 0"), "apply")?,
+        load_i64(&unary("local.get 0"), "apply")?,
+    );
+    assert_ne!(a.into_raw() & 0xffff_ffff, b.into_raw() & 0xffff_ffff);
+    assert_eq!((call_i64(a, 3)?, call_i64(b, 4)?), (3, 4));
+    unload(a);
+    unload(b);
     Ok(())
 }
 
