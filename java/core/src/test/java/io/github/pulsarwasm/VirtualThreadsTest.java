@@ -41,7 +41,7 @@ class VirtualThreadsTest {
             // One instance per carrier thread, not one per virtual thread (that would be 64).
             long instances = WasmLoader.liveInstances() - before;
             int carriers = Runtime.getRuntime().availableProcessors();
-            assertTrue(instances >= 1 && (instances < 64 || carriers >= 64), instances + " instances on " + carriers + " cores");
+            assertTrue(instances < 64 || carriers >= 64, instances + " new instances on " + carriers + " cores");
         } finally {
             pool.shutdownNow();
         }
