@@ -175,7 +175,7 @@ pub fn compile(bytes: &[u8]) -> Result<Arc<CompiledModule>> {
         .map_err(|panic| {
             Error::LimitReached(format!(
                 "the compiler failed ({}); this happens when the process runs out of memory or of memory mappings (vm.max_map_count)",
-                panic_text(&panic)
+                panic_text(&*panic)
             ))
         })?
         .map_err(|e| Error::Compile(e.to_string()))?;
