@@ -123,3 +123,14 @@ impl Error {
         Error::Trap { code, message, trace }
     }
 }
+
+/// The message of a panic payload, or a placeholder.
+pub(crate) fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&'static str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "non-string panic payload".to_owned()
+    }
+}

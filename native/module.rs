@@ -175,7 +175,7 @@ pub fn compile(bytes: &[u8]) -> Result<Arc<CompiledModule>> {
         .map_err(|panic| {
             Error::LimitReached(format!(
                 "the compiler failed ({}); this happens when the process runs out of memory or of memory mappings (vm.max_map_count)",
-                panic_text(&*panic)
+                crate::error::panic_text(&*panic)
             ))
         })?
         .map_err(|e| Error::Compile(e.to_string()))?;
@@ -200,17 +200,6 @@ pub fn compile(bytes: &[u8]) -> Result<Arc<CompiledModule>> {
     }
     cache.insert(digest, Arc::downgrade(&compiled));
     Ok(compiled)
-}
-
-/// The message of a panic payload, or a placeholder.
-pub(crate) fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&'static str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "non-string panic payload".to_owned()
-    }
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -99,7 +99,7 @@ fn throw(
 }
 
 fn panic_message(payload: Box<dyn Any + Send>) -> String {
-    let message = crate::module::panic_text(&*payload);
+    let message = crate::error::panic_text(&*payload);
     // Dropping a payload can itself panic; leak it rather than unwind into the JVM.
     if let Err(again) = catch_unwind(AssertUnwindSafe(|| drop(payload))) {
         std::mem::forget(again);
