@@ -102,11 +102,21 @@ final class NativeLibrary {
             return "lib" + LIBRARY_NAME + "-" + id + ".so";
         }
 
-        InputStream open() throws IOException {
-            URLConnection connection = url.openConnection();
-            connection.setUseCaches(false);
-            return connection.getInputStream();
+        /** Writes the library into a new temporary directory whose name starts with {@code prefix}. */
+        Path extract(String prefix) throws IOException {
+            Path file = Files.createTempDirectory(prefix).resolve(fileName());
+            try (InputStream in = uncached(url).getInputStream()) {
+                Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+            return file;
         }
+    }
+
+    /** A connection that bypasses the JDK's jar cache, which would keep a replaced jar's old bytes. */
+    private static URLConnection uncached(URL url) throws IOException {
+        URLConnection connection = url.openConnection();
+        connection.setUseCaches(false);
+        return connection;
     }
 
     /** A file the dynamic linker has mapped in this process, with its inode. */
@@ -146,8 +156,7 @@ final class NativeLibrary {
      * run code in the worker.)
      */
     private static String contentId(URL url) throws IOException {
-        URLConnection connection = url.openConnection();
-        connection.setUseCaches(false);
+        URLConnection connection = uncached(url);
         if (connection instanceof JarURLConnection jar) {
             JarEntry entry = jar.getJarEntry();
             if (entry.getCrc() != -1 && entry.getSize() != -1) {
@@ -228,13 +237,9 @@ final class NativeLibrary {
     private static String loadFirst(Source source) {
         removeStaleDirectories();
         try {
-            Path dir = Files.createTempDirectory(DIR_PREFIX + ProcessHandle.current().pid() + "-");
-            Path file = dir.resolve(source.fileName());
-            try (InputStream in = source.open()) {
-                Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
-            }
+            Path file = source.extract(DIR_PREFIX + ProcessHandle.current().pid() + "-");
             // Deleted in reverse order of registration: the file, then its directory.
-            dir.toFile().deleteOnExit();
+            file.getParent().toFile().deleteOnExit();
             file.toFile().deleteOnExit();
             System.load(file.toString());
             return source.description() + ", loaded from " + file;
@@ -247,11 +252,8 @@ final class NativeLibrary {
     /** Without {@code /proc/self/maps}: a copy per class loader, deleted once mapped where possible. */
     private static String loadPrivateCopy(Source source) {
         try {
-            Path dir = Files.createTempDirectory(DIR_PREFIX);
-            Path file = dir.resolve(source.fileName());
-            try (InputStream in = source.open()) {
-                Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
-            }
+            Path file = source.extract(DIR_PREFIX);
+            Path dir = file.getParent();
             System.load(file.toString());
             try {
                 Files.delete(file);
