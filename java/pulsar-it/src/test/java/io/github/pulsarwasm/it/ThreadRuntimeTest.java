@@ -103,20 +103,7 @@ class ThreadRuntimeTest {
                 .description("t-update, version 2").build(), v2Url, v2.toString());
         pulsar.admin().functions().updateFunctionWithUrl(update, v2Url);
         // The update restarts the instance; wait until the new code answers.
-        try (Consumer<Long> consumer = Functions.subscribe(pulsar.client(), out, "probe");
-             Producer<Long> producer = pulsar.client().newProducer(Schema.INT64).topic(in).create()) {
-            List<String> answers = new ArrayList<>();
-            EmbeddedPulsar.await(Duration.ofSeconds(30), () -> {
-                String key = "probe-" + System.nanoTime();
-                producer.newMessage().key(key).value(7L).send();
-                for (Message<Long> m : Functions.receive(consumer, 1, Duration.ofSeconds(5))) {
-                    answers.add(m.getKey() + "=" + m.getValue());
-                    if (key.equals(m.getKey()) && m.getValue() == splitmix64(7)) return true;
-                }
-                return false;
-            }, () -> "the updated function to answer with the new .wasm (answers " + answers + "): "
-                    + Functions.status(pulsar.admin(), c));
-        }
+        awaitAnswer(in, out, 7, splitmix64(7), c);
         roundTrip(pulsar.client(), in, out, 1000, 1999, PulsarTestSupport::splitmix64);
         FunctionStatus status = pulsar.admin().functions().getFunctionStatus("public", "default", "t-update");
         assertEquals(1, status.getNumRunning(), Functions.status(pulsar.admin(), c));
@@ -144,14 +131,17 @@ class ThreadRuntimeTest {
     static void awaitAnswer(String in, String out, long x, long expected, FunctionConfig c) throws Exception {
         try (Consumer<Long> consumer = Functions.subscribe(pulsar.client(), out, "probe-" + System.nanoTime());
              Producer<Long> producer = pulsar.client().newProducer(Schema.INT64).topic(in).create()) {
-            EmbeddedPulsar.await(Duration.ofSeconds(60), () -> {
+            List<String> answers = new ArrayList<>();
+            EmbeddedPulsar.await(Duration.ofSeconds(30), () -> {
                 String key = "probe-" + System.nanoTime();
                 producer.newMessage().key(key).value(x).send();
-                for (Message<Long> m : Functions.receive(consumer, 1, Duration.ofSeconds(3))) {
+                for (Message<Long> m : Functions.receive(consumer, 1, Duration.ofSeconds(5))) {
+                    answers.add(m.getKey() + "=" + m.getValue());
                     if (key.equals(m.getKey()) && m.getValue() == expected) return true;
                 }
                 return false;
-            }, () -> "the function to answer " + x + " with " + expected + ": " + Functions.status(pulsar.admin(), c));
+            }, () -> "the function to answer " + x + " with " + expected + " (answers " + answers + "): "
+                    + Functions.status(pulsar.admin(), c));
         }
     }
 
