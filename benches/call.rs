@@ -9,7 +9,7 @@ use wasmer::{Imports, Instance, Module, Store, TypedFunction};
 const TRIVIAL: &str = r#"(module (func (export "apply") (param i64) (result i64) local.get 0 i64.const 1 i64.add))"#;
 
 fn calls(c: &mut Criterion) {
-    let mut store = Store::new(pulsar_wasm::module::new_engine());
+    let mut store = Store::new(pulsar_wasm::module::new_engine(&Default::default()));
     let module = Module::new(&store, TRIVIAL).expect("compiles");
     let instance = Instance::new(&mut store, &module, &Imports::new()).expect("instantiates");
     let typed: TypedFunction<i64, i64> = instance.exports.get_typed_function(&store, "apply").expect("export");
@@ -17,7 +17,7 @@ fn calls(c: &mut Criterion) {
         b.iter(|| typed.call(&mut store, black_box(41)).expect("call"))
     });
 
-    let handle = pulsar_wasm::load_i64(TRIVIAL.as_bytes(), "apply").expect("loads");
+    let handle = pulsar_wasm::load_i64(TRIVIAL.as_bytes(), "apply", pulsar_wasm::Limits::default()).expect("loads");
     c.bench_function("pulsar_wasm::call_i64", |b| {
         b.iter(|| pulsar_wasm::call_i64(handle, black_box(41)).expect("call"))
     });

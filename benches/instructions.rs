@@ -26,11 +26,11 @@ fn core_calls(handle: pulsar_wasm::Handle) -> i64 {
 }
 
 fn main() {
-    let mut store = Store::new(pulsar_wasm::module::new_engine());
+    let mut store = Store::new(pulsar_wasm::module::new_engine(&Default::default()));
     let module = Module::new(&store, TRIVIAL).expect("compiles");
     let instance = Instance::new(&mut store, &module, &Imports::new()).expect("instantiates");
     let typed: TypedFunction<i64, i64> = instance.exports.get_typed_function(&store, "apply").expect("export");
-    let handle = pulsar_wasm::load_i64(TRIVIAL.as_bytes(), "apply").expect("loads");
+    let handle = pulsar_wasm::load_i64(TRIVIAL.as_bytes(), "apply", pulsar_wasm::Limits::default()).expect("loads");
     // The first call on this thread creates the instance: outside the measured loop.
     let expected = (0..CALLS).sum::<i64>() + CALLS;
     assert_eq!(pulsar_wasm::call_i64(handle, 0).expect("call"), 1);

@@ -5,6 +5,9 @@
 #![forbid(unsafe_code)]
 
 use std::fmt;
+use std::time::Duration;
+
+use crate::limits::{FUEL_SETTING, MEMORY_SETTING, START_FUEL, TIMEOUT_SETTING};
 
 /// What went wrong, grouped by what the user has to fix.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +32,12 @@ pub enum Error {
         message: String,
         trace: Vec<String>,
     },
+    /// The call used up its fuel (instructions per call).
+    FuelExhausted { fuel: u64, trace: Vec<String> },
+    /// The call ran past its deadline and was stopped.
+    DeadlineExceeded { timeout: Duration, trace: Vec<String> },
+    /// The guest trapped while a memory of it was at the cap (where `memory.grow` returns -1).
+    MemoryCapTrap { pages: u32, trap: Box<Error> },
     /// The handle was unloaded (closed) or never valid.
     Closed,
     /// The calling thread is exiting and its instances are gone (a call from a thread-local
@@ -72,11 +81,29 @@ impl fmt::Display for Error {
                     Some(code) => write!(f, "wasm trap: {message} ({code})")?,
                     None => write!(f, "wasm runtime error: {message}")?,
                 }
-                for frame in trace {
-                    write!(f, "\n    at {frame}")?;
-                }
-                Ok(())
+                write_trace(f, trace)
             }
+            Error::FuelExhausted { fuel, trace } => {
+                write!(
+                    f,
+                    "the call ran out of fuel: it used all {fuel} instructions it may execute per call ({FUEL_SETTING})"
+                )?;
+                write_trace(f, trace)
+            }
+            Error::DeadlineExceeded { timeout, trace } => {
+                write!(
+                    f,
+                    "the call ran past its deadline of {} ms and was stopped ({TIMEOUT_SETTING})",
+                    timeout.as_millis()
+                )?;
+                write_trace(f, trace)
+            }
+            Error::MemoryCapTrap { pages, trap } => write!(
+                f,
+                "the guest trapped with its memory at the cap of {pages} pages ({} MiB); memory.grow returns -1 there, \
+                 and most guests trap when an allocation fails: raise the cap if the guest needs more ({MEMORY_SETTING}). {trap}",
+                u64::from(*pages) * 64 / 1024
+            ),
             Error::Closed => write!(f, "the WASM function is closed"),
             Error::ThreadExiting => write!(f, "the calling thread is exiting; its WASM instances are gone"),
             Error::Reentrant => write!(f, "re-entrant call into WASM on the same thread is not supported"),
@@ -85,15 +112,36 @@ impl fmt::Display for Error {
     }
 }
 
+fn write_trace(f: &mut fmt::Formatter<'_>, trace: &[String]) -> fmt::Result {
+    for frame in trace {
+        write!(f, "\n    at {frame}")?;
+    }
+    Ok(())
+}
+
 impl std::error::Error for Error {}
 
 impl Error {
     /// Builds an instantiation error; running out of memory or address space for the
     /// instance's memories and tables is a [`Error::LimitReached`] that says what to change.
-    pub(crate) fn from_instantiation(err: wasmer::InstantiationError) -> Error {
+    /// `has_start`: the module has a start function, and was compiled with fuel for it.
+    pub(crate) fn from_instantiation(err: wasmer::InstantiationError, has_start: bool) -> Error {
         use wasmer::{InstantiationError, LinkError};
         match err {
-            InstantiationError::Start(trap) => Error::from_runtime(trap),
+            InstantiationError::Start(trap) => match Error::from_runtime(trap) {
+                Error::Trap { code, message, trace } if has_start => Error::Trap {
+                    code,
+                    message: format!(
+                        "in the module's start function (which may execute at most {START_FUEL} instructions, and traps as unreachable past them): {message}"
+                    ),
+                    trace,
+                },
+                other => other,
+            },
+            // The caps' own refusal (normally caught at load, before compiling) says what to change.
+            InstantiationError::Link(LinkError::Resource(msg)) if msg.contains(crate::limits::CAP_MARKER) => {
+                Error::LimitReached(msg)
+            }
             InstantiationError::Link(LinkError::Resource(msg)) => Error::LimitReached(format!(
                 "could not create a WASM instance: {msg}. Each instance (one per function and calling thread) reserves about 8 GiB of address space \
                  for its memory, so a process holds about 16,000 at most, fewer under `ulimit -v` or a container's limit: close functions no longer used, \
@@ -105,8 +153,15 @@ impl Error {
 
     /// Builds a trap error from wasmer's runtime error: the trap kind and the wasm backtrace.
     pub(crate) fn from_runtime(err: wasmer::RuntimeError) -> Error {
-        let trace = err
-            .trace()
+        let trace = Error::trace_of(&err);
+        let message = err.message();
+        let code = err.to_trap().map(|code| format!("{code:?}"));
+        Error::Trap { code, message, trace }
+    }
+
+    /// The wasm frames of a trap, innermost first.
+    pub(crate) fn trace_of(err: &wasmer::RuntimeError) -> Vec<String> {
+        err.trace()
             .iter()
             .map(|frame| {
                 format!(
@@ -117,10 +172,7 @@ impl Error {
                     frame.module_offset()
                 )
             })
-            .collect();
-        let message = err.message();
-        let code = err.to_trap().map(|code| format!("{code:?}"));
-        Error::Trap { code, message, trace }
+            .collect()
     }
 }
 

@@ -21,10 +21,14 @@ use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use parking_lot::Mutex;
-use wasmer::{Imports, Instance, Store, Type, TypedFunction};
+use wasmer::sys::vm::TrapCode;
+use wasmer::{Global, Imports, Instance, Memory, RuntimeError, Store, Type, TypedFunction, Value};
 
+use crate::deadline::Watch;
 use crate::error::{Error, Result};
+use crate::limits::Limits;
 use crate::module::{self, CompiledModule};
+use crate::signals::InCall;
 use crate::slab::Slab;
 
 /// An opaque reference to a loaded function, safe to copy across threads and to keep after
@@ -47,11 +51,12 @@ impl Handle {
     }
 }
 
-/// What a handle refers to: a compiled module and the export to call.
+/// What a handle refers to: a compiled module, the export to call and the limits of a call.
 #[derive(Debug)]
 pub struct FunctionDef {
     pub module: Arc<CompiledModule>,
     pub export: String,
+    pub limits: Limits,
 }
 
 #[derive(Default)]
@@ -94,16 +99,17 @@ fn allocate(def: FunctionDef) -> Result<Handle> {
 }
 
 /// Compiles (or reuses) a module and checks that `export` is a function `(i64) -> i64`.
-pub fn load_i64(bytes: &[u8], export: &str) -> Result<Handle> {
+pub fn load_i64(bytes: &[u8], export: &str, limits: Limits) -> Result<Handle> {
     if export.is_empty() {
         return Err(Error::InvalidArgument("the export name must not be empty".to_owned()));
     }
-    let module = module::compile(bytes)?;
+    let module = module::compile(bytes, &limits)?;
     module.check_export(export, &[Type::I64], &[Type::I64])?;
     module.check_no_imports()?;
     allocate(FunctionDef {
         module,
         export: export.to_owned(),
+        limits,
     })
 }
 
@@ -154,10 +160,22 @@ pub fn instances_in_use() -> usize {
     INSTANCES.load(Ordering::Relaxed)
 }
 
-/// A store with one instance of a module, and its export.
+/// A store with one instance of a module, its export, and what enforces the limits.
 struct LiveInstance {
     store: Store,
     func: TypedFunction<i64, i64>,
+    /// The metering globals, when the module is metered.
+    fuel: Option<Fuel>,
+    /// Set when calls have a deadline.
+    watch: Option<Arc<Watch>>,
+    /// The exported memories, to tell whether a trap came with memory at its cap.
+    memories: Vec<Memory>,
+}
+
+/// The two globals the metering middleware adds to a module.
+struct Fuel {
+    remaining: Global,
+    exhausted: Global,
 }
 
 impl Drop for LiveInstance {
@@ -166,15 +184,83 @@ impl Drop for LiveInstance {
     }
 }
 
+impl LiveInstance {
+    /// Calls the export with the fuel and deadline of `limits`. Returns whether the watchdog
+    /// signalled the call beside its outcome.
+    #[inline]
+    fn call(&mut self, limits: &Limits, arg: i64) -> (std::result::Result<i64, RuntimeError>, bool) {
+        if let Some(fuel) = &self.fuel {
+            // The points are a u64 in an i64 global; no budget is the largest count.
+            let budget = limits.fuel_per_call.unwrap_or(u64::MAX);
+            if let Err(err) = fuel.remaining.set(&mut self.store, Value::I64(budget as i64)) {
+                return (Err(err), false);
+            }
+        }
+        match (&self.watch, limits.timeout) {
+            (Some(watch), Some(timeout)) => {
+                // Marked before the watchdog can signal, cleared after any signal is consumed.
+                let _in_call = match InCall::enter() {
+                    Ok(in_call) => in_call,
+                    Err(err) => return (Err(RuntimeError::new(err.to_string())), false),
+                };
+                let ticket = watch.start(timeout);
+                let outcome = self.func.call(&mut self.store, arg);
+                (outcome, watch.finish(ticket))
+            }
+            _ => (self.func.call(&mut self.store, arg), false),
+        }
+    }
+
+    /// The error for a trap: a limit when one caused it, the guest's own trap otherwise.
+    #[cold]
+    fn trap_error(&mut self, trap: RuntimeError, signalled: bool, limits: &Limits) -> Error {
+        let code = trap.clone().to_trap();
+        if signalled && code == Some(TrapCode::HostInterrupt) {
+            if let Some(timeout) = limits.timeout {
+                return Error::DeadlineExceeded {
+                    timeout,
+                    trace: Error::trace_of(&trap),
+                };
+            }
+        }
+        if code == Some(TrapCode::UnreachableCodeReached) {
+            if let Some(fuel) = &self.fuel {
+                if fuel.exhausted.get(&mut self.store) == Value::I32(1) {
+                    return Error::FuelExhausted {
+                        fuel: limits.fuel_per_call.unwrap_or(u64::MAX),
+                        trace: Error::trace_of(&trap),
+                    };
+                }
+            }
+        }
+        let at_cap = self
+            .memories
+            .iter()
+            .any(|memory| memory.view(&self.store).size().0 >= limits.memory_pages);
+        let err = Error::from_runtime(trap);
+        if at_cap {
+            Error::MemoryCapTrap {
+                pages: limits.memory_pages,
+                trap: Box::new(err),
+            }
+        } else {
+            err
+        }
+    }
+}
+
 /// A fresh store and instance of `def`'s module, and its export as a typed function.
-pub fn new_instance(def: &FunctionDef) -> Result<(Store, TypedFunction<i64, i64>)> {
+pub fn new_instance(def: &FunctionDef) -> Result<(Store, Instance, TypedFunction<i64, i64>)> {
+    // Before the first store: see `crate::signals`.
+    crate::signals::init()?;
     let mut store = Store::new(def.module.engine.clone());
-    let instance = Instance::new(&mut store, &def.module.module, &Imports::new()).map_err(Error::from_instantiation)?;
+    let instance = Instance::new(&mut store, &def.module.module, &Imports::new())
+        .map_err(|err| Error::from_instantiation(err, def.module.has_start))?;
     let func = instance
         .exports
         .get_typed_function::<i64, i64>(&store, &def.export)
         .map_err(|e| Error::Instantiate(e.to_string()))?;
-    Ok((store, func))
+    Ok((store, instance, func))
 }
 
 /// This thread's instance of one function: created on the first call, dropped after a trap.
@@ -189,18 +275,20 @@ impl ThreadInstance {
     /// Calls the export, creating the instance first if needed.
     ///
     /// After a trap the instance is discarded, so the next call starts from a fresh instance
-    /// rather than from whatever state the guest was in when it trapped.
+    /// rather than from whatever state the guest was in when it trapped (or ran out of fuel or
+    /// time).
     fn call(&self, arg: i64) -> Result<i64> {
         let mut live = self.live.try_borrow_mut().map_err(|_| Error::Reentrant)?;
         let instance = match &mut *live {
             Some(instance) => instance,
             empty => empty.insert(instantiate(&self.def)?),
         };
-        match instance.func.call(&mut instance.store, arg) {
-            Ok(result) => Ok(result),
-            Err(trap) => {
+        match instance.call(&self.def.limits, arg) {
+            (Ok(result), _) => Ok(result),
+            (Err(trap), signalled) => {
+                let err = instance.trap_error(trap, signalled, &self.def.limits);
                 *live = None;
-                Err(Error::from_runtime(trap))
+                Err(err)
             }
         }
     }
@@ -209,9 +297,39 @@ impl ThreadInstance {
 #[cold]
 #[inline(never)]
 fn instantiate(def: &FunctionDef) -> Result<LiveInstance> {
-    let (store, func) = new_instance(def)?;
+    let (store, instance, func) = new_instance(def)?;
+    let fuel = if def.module.config.metered {
+        let global = |name: &str| {
+            instance
+                .exports
+                .get_global(name)
+                .cloned()
+                .map_err(|e| Error::Instantiate(format!("the metering global is missing: {e}")))
+        };
+        Some(Fuel {
+            remaining: global("wasmer_metering_remaining_points")?,
+            exhausted: global("wasmer_metering_points_exhausted")?,
+        })
+    } else {
+        None
+    };
+    let watch = def.limits.timeout.map(|_| Watch::new(store.interrupter()));
+    let memories = instance
+        .exports
+        .iter()
+        .filter_map(|(_, export)| match export {
+            wasmer::Extern::Memory(memory) => Some(memory.clone()),
+            _ => None,
+        })
+        .collect();
     INSTANCES.fetch_add(1, Ordering::Relaxed);
-    Ok(LiveInstance { store, func })
+    Ok(LiveInstance {
+        store,
+        func,
+        fuel,
+        watch,
+        memories,
+    })
 }
 
 /// One thread's instances, indexed by function slot index.

@@ -5,11 +5,15 @@
 //! that exposes it to `WasmLoader.java`.
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod deadline;
 pub mod error;
 pub mod function;
 mod jni;
+pub mod limits;
 pub mod module;
+mod signals;
 mod slab;
 
 pub use error::{Error, Result};
 pub use function::{call_i64, definition, functions_loaded, instances_in_use, load_i64, unload, Handle};
+pub use limits::Limits;

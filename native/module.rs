@@ -6,9 +6,14 @@
 //! function and the last instance using the module are gone. (It also keeps one failed compile,
 //! which poisons its engine's lock, from breaking every later one.)
 //!
+//! An engine per module is also what makes fuel possible: wasmer's metering middleware can
+//! process one module only (a second compile with it panics while holding the engine's lock),
+//! and each engine here gets a middleware of its own and compiles exactly one module.
+//!
 //! A compiled [`Module`] is `Send + Sync` and cheap to clone, so every thread and every
-//! function that loads the same bytes shares one compilation. The cache holds weak
-//! references: a module is freed once the last function using it is unloaded.
+//! function that loads the same bytes with the same engine settings (caps, metering) shares
+//! one compilation. The cache holds weak references: a module is freed once the last function
+//! using it is unloaded.
 
 #![forbid(unsafe_code)]
 
@@ -20,10 +25,12 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 use sha2::{Digest, Sha256};
-use wasmer::sys::Cranelift;
+use wasmer::sys::{CompilerConfig, Cranelift, NativeEngineExt};
+use wasmer::wasmparser::{Parser, Payload};
 use wasmer::{Engine, ExternType, FunctionType, Module, Type};
 
 use crate::error::{Error, Result};
+use crate::limits::{self, CappedTunables, EngineConfig, Limits};
 
 /// Threads one compile may use. Cranelift spawns a fresh pool of this many threads for every
 /// module, so a cap keeps a 64-core worker from starting 64 threads per function deploy.
@@ -33,8 +40,9 @@ const COMPILE_THREADS: usize = 4;
 /// stacks), the code and the compiler's own data, with room to spare.
 const COMPILE_HEADROOM: usize = 64 << 20;
 
-/// A new engine with the compiler settings every module gets.
-pub fn new_engine() -> Engine {
+/// A new engine with the compiler settings every module gets, the caps and, when `metered`,
+/// a metering middleware of its own. Compile exactly one module with it.
+pub fn new_engine(config: &EngineConfig) -> Engine {
     let mut cranelift = Cranelift::new();
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -42,7 +50,46 @@ pub fn new_engine() -> Engine {
     if let Some(threads) = std::num::NonZeroUsize::new(threads) {
         cranelift.num_threads(threads);
     }
-    Engine::from(cranelift)
+    if config.metered {
+        cranelift.push_middleware(limits::metering());
+    }
+    let mut engine = Engine::from(cranelift);
+    engine.set_tunables(CappedTunables::new(config));
+    engine
+}
+
+/// What a module declares that decides how it is compiled and whether it fits the caps.
+#[derive(Debug, Default)]
+struct Shape {
+    has_start: bool,
+    /// The largest initial size of any memory it defines, in pages.
+    memory_pages: u64,
+    /// The largest initial size of any table it defines, in elements.
+    table_elements: u64,
+}
+
+/// Reads the sections that matter before compiling. Errors are left to the compiler, which
+/// reports them better.
+fn shape(binary: &[u8]) -> Shape {
+    let mut shape = Shape::default();
+    for payload in Parser::new(0).parse_all(binary) {
+        match payload {
+            Ok(Payload::StartSection { .. }) => shape.has_start = true,
+            Ok(Payload::MemorySection(memories)) => {
+                for memory in memories.into_iter().flatten() {
+                    shape.memory_pages = shape.memory_pages.max(memory.initial);
+                }
+            }
+            Ok(Payload::TableSection(tables)) => {
+                for table in tables.into_iter().flatten() {
+                    shape.table_elements = shape.table_elements.max(table.ty.initial);
+                }
+            }
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    shape
 }
 
 /// Fails unless [`COMPILE_HEADROOM`] bytes of address space can be had right now.
@@ -74,6 +121,10 @@ pub struct CompiledModule {
     pub size: usize,
     /// How long compilation took (the first time these bytes were seen).
     pub compile_time: Duration,
+    /// The engine settings it was compiled with: caps, and whether it counts fuel.
+    pub config: EngineConfig,
+    /// Whether it has a start function (which runs, metered, inside instantiation).
+    pub has_start: bool,
 }
 
 impl CompiledModule {
@@ -151,24 +202,45 @@ fn describe_extern(ty: &ExternType) -> String {
     }
 }
 
-type Cache = Mutex<HashMap<[u8; 32], Weak<CompiledModule>>>;
+type Cache = Mutex<HashMap<([u8; 32], EngineConfig), Weak<CompiledModule>>>;
 
 fn cache() -> &'static Cache {
     static CACHE: OnceLock<Cache> = OnceLock::new();
     CACHE.get_or_init(Default::default)
 }
 
-/// Compiles WebAssembly binary or WAT text, or returns the cached compilation of the same binary.
-pub fn compile(bytes: &[u8]) -> Result<Arc<CompiledModule>> {
+/// Compiles WebAssembly binary or WAT text for functions with `limits`, or returns the cached
+/// compilation of the same binary with the same engine settings.
+///
+/// The module is metered when the limits ask for fuel, and when it has a start function: that
+/// runs inside instantiation, out of the deadline's reach, so fuel is what stops it.
+pub fn compile(bytes: &[u8], limits: &Limits) -> Result<Arc<CompiledModule>> {
+    limits.validate()?;
     let binary = wasmer::wat2wasm(bytes).map_err(|e| Error::Compile(e.to_string()))?;
+    let shape = shape(&binary);
+    // Refuse what cannot fit before spending a compile on it.
+    if shape.memory_pages > u64::from(limits.memory_pages) {
+        return Err(Error::LimitReached(limits::memory_minimum_message(
+            shape.memory_pages,
+            limits.memory_pages,
+        )));
+    }
+    if shape.table_elements > u64::from(limits.table_elements) {
+        return Err(Error::LimitReached(limits::table_minimum_message(
+            shape.table_elements,
+            limits.table_elements,
+        )));
+    }
+    let config = limits.engine_key(limits.fuel_per_call.is_some() || shape.has_start);
     let digest: [u8; 32] = Sha256::digest(&binary).into();
-    if let Some(hit) = cache().lock().get(&digest).and_then(Weak::upgrade) {
+    let key = (digest, config);
+    if let Some(hit) = cache().lock().get(&key).and_then(Weak::upgrade) {
         return Ok(hit);
     }
     // Compile outside the lock: compiling can take long, and other modules need not wait.
     ensure_compile_headroom()?;
     let started = Instant::now();
-    let engine = new_engine();
+    let engine = new_engine(&config);
     // wasmer panics (rather than returning an error) when it cannot map memory for the code; the
     // panic poisons only this module's engine, which is dropped with it.
     let module = catch_unwind(AssertUnwindSafe(|| Module::from_binary(&engine, &binary)))
@@ -185,20 +257,23 @@ pub fn compile(bytes: &[u8]) -> Result<Arc<CompiledModule>> {
         hash: hex(&digest),
         size: binary.len(),
         compile_time: started.elapsed(),
+        config,
+        has_start: shape.has_start,
     });
     log::debug!(
-        "compiled module {} ({} bytes) in {:?}",
+        "compiled module {} ({} bytes, {:?}) in {:?}",
         compiled.hash,
         compiled.size,
+        compiled.config,
         compiled.compile_time
     );
     let mut cache = cache().lock();
     cache.retain(|_, weak| weak.strong_count() > 0);
     // Another thread may have compiled the same bytes meanwhile: keep one copy.
-    if let Some(raced) = cache.get(&digest).and_then(Weak::upgrade) {
+    if let Some(raced) = cache.get(&key).and_then(Weak::upgrade) {
         return Ok(raced);
     }
-    cache.insert(digest, Arc::downgrade(&compiled));
+    cache.insert(key, Arc::downgrade(&compiled));
     Ok(compiled)
 }
 

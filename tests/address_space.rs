@@ -4,7 +4,7 @@
 //!
 //! A file of its own (its own process): it lowers the process's address-space limit.
 
-use pulsar_wasm::{call_i64, load_i64, unload, Error};
+use pulsar_wasm::{call_i64, load_i64, unload, Error, Limits};
 
 fn module(k: u64) -> Vec<u8> {
     format!(r#"(module (memory 1) (func (export "apply") (param i64) (result i64) local.get 0 i64.const {k} i64.add))"#)
@@ -42,7 +42,7 @@ fn set_address_space_limit(limit: libc::rlimit) {
 #[test]
 fn allocation_failures_inside_the_engine_are_errors_and_everything_recovers() -> Result<(), Error> {
     // Everything lazily initialised (signal handlers, the first store) is in place first.
-    let warm = load_i64(&module(0), "apply")?;
+    let warm = load_i64(&module(0), "apply", Limits::default())?;
     assert_eq!(call_i64(warm, 1)?, 1);
 
     let original = address_space_limit();
@@ -52,12 +52,12 @@ fn allocation_failures_inside_the_engine_are_errors_and_everything_recovers() ->
         rlim_max: original.rlim_max,
     });
     // No 8 GiB reservation fits now: the instance cannot be made.
-    let first = load_i64(&module(1), "apply");
+    let first = load_i64(&module(1), "apply", Limits::default());
     let instance_failure = first.clone().and_then(|h| call_i64(h, 1));
     // Compile distinct modules until the compiler itself cannot get memory.
     let mut loaded = Vec::new();
     let compile_failure = loop {
-        match load_i64(&module(2 + loaded.len() as u64), "apply") {
+        match load_i64(&module(2 + loaded.len() as u64), "apply", Limits::default()) {
             Ok(handle) => loaded.push(handle),
             Err(err) => break err,
         }
@@ -88,7 +88,7 @@ fn allocation_failures_inside_the_engine_are_errors_and_everything_recovers() ->
     for (i, handle) in loaded.iter().enumerate().step_by(97) {
         assert_eq!(call_i64(*handle, 1)?, 3 + i as i64);
     }
-    let fresh = load_i64(&module(1 << 40), "apply")?;
+    let fresh = load_i64(&module(1 << 40), "apply", Limits::default())?;
     assert_eq!(call_i64(fresh, 1)?, (1 << 40) + 1);
     assert_eq!(call_i64(warm, 5)?, 5);
     for handle in loaded.into_iter().chain([fresh, warm]) {

@@ -1,6 +1,6 @@
 //! The pure-Rust core, without a JVM: loading, calling, errors, traps, handles, threads.
 
-use pulsar_wasm::{call_i64, definition, load_i64, unload, Error, Handle};
+use pulsar_wasm::{call_i64, definition, load_i64, unload, Error, Handle, Limits};
 
 fn unary(body: &str) -> Vec<u8> {
     format!(r#"(module (func (export "apply") (param i64) (result i64) {body}))"#).into_bytes()
@@ -21,7 +21,7 @@ const TRAPS: &str = r#"
 #[test]
 fn loads_and_calls_wat_and_binary() -> Result<(), Error> {
     let text = unary("local.get 0 i64.const 1 i64.add");
-    let handle = load_i64(&text, "apply")?;
+    let handle = load_i64(&text, "apply", Limits::default())?;
     assert_eq!(call_i64(handle, 41)?, 42);
     assert_eq!(call_i64(handle, i64::MAX)?, i64::MIN);
 
@@ -29,7 +29,7 @@ fn loads_and_calls_wat_and_binary() -> Result<(), Error> {
         .map_err(|e| Error::Compile(e.to_string()))?
         .into_owned();
     assert_eq!(&binary[..4], b"\0asm");
-    let again = load_i64(&binary, "apply")?;
+    let again = load_i64(&binary, "apply", Limits::default())?;
     assert_eq!(call_i64(again, 1)?, 2);
     // Text and binary of the same module share one compilation.
     assert!(std::sync::Arc::ptr_eq(
@@ -42,12 +42,12 @@ fn loads_and_calls_wat_and_binary() -> Result<(), Error> {
 
 #[test]
 fn bad_bytes_are_compile_errors_with_the_engines_message() {
-    match load_i64(b"not wasm at all", "apply") {
+    match load_i64(b"not wasm at all", "apply", Limits::default()) {
         Err(Error::Compile(msg)) => assert!(!msg.is_empty()),
         other => panic!("expected a compile error, got {other:?}"),
     }
     assert!(matches!(
-        load_i64(b"\0asm\x01\0\0\0\x01\x05", "apply"),
+        load_i64(b"\0asm\x01\0\0\0\x01\x05", "apply", Limits::default()),
         Err(Error::Compile(_))
     ));
 }
@@ -55,7 +55,7 @@ fn bad_bytes_are_compile_errors_with_the_engines_message() {
 #[test]
 fn missing_export_lists_what_there_is() {
     let wat = br#"(module (memory (export "mem") 1) (func (export "run") (param i32) (result i32) local.get 0))"#;
-    match load_i64(wat, "apply") {
+    match load_i64(wat, "apply", Limits::default()) {
         Err(Error::MissingExport { name, available }) => {
             assert_eq!(name, "apply");
             assert_eq!(
@@ -70,7 +70,7 @@ fn missing_export_lists_what_there_is() {
 #[test]
 fn wrong_signature_says_expected_and_actual() {
     let wat = br#"(module (func (export "apply") (param i64 i64) (result i64) local.get 0))"#;
-    match load_i64(wat, "apply") {
+    match load_i64(wat, "apply", Limits::default()) {
         Err(Error::WrongSignature { expected, actual, .. }) => {
             assert_eq!(expected, "func (i64) -> (i64)");
             assert_eq!(actual, "func (i64, i64) -> (i64)");
@@ -82,7 +82,7 @@ fn wrong_signature_says_expected_and_actual() {
 #[test]
 fn unresolved_imports_are_named() {
     let wat = br#"(module (import "env" "host_log" (func (param i64))) (func (export "apply") (param i64) (result i64) local.get 0))"#;
-    match load_i64(wat, "apply") {
+    match load_i64(wat, "apply", Limits::default()) {
         Err(Error::UnresolvedImport { imports }) => {
             assert_eq!(imports, vec!["env.host_log: func (i64) -> ()".to_owned()])
         }
@@ -92,7 +92,7 @@ fn unresolved_imports_are_named() {
 
 #[test]
 fn traps_carry_kind_and_backtrace_and_the_function_recovers() -> Result<(), Error> {
-    let handle = load_i64(TRAPS.as_bytes(), "apply")?;
+    let handle = load_i64(TRAPS.as_bytes(), "apply", Limits::default())?;
     for (input, kind) in [
         (-1, "UnreachableCodeReached"),
         (0, "IntegerDivisionByZero"),
@@ -117,12 +117,12 @@ fn traps_carry_kind_and_backtrace_and_the_function_recovers() -> Result<(), Erro
 
 #[test]
 fn unloaded_and_forged_handles_are_refused() -> Result<(), Error> {
-    let handle = load_i64(&unary("local.get 0"), "apply")?;
+    let handle = load_i64(&unary("local.get 0"), "apply", Limits::default())?;
     assert!(unload(handle));
     assert!(!unload(handle), "unload is idempotent");
     assert_eq!(call_i64(handle, 1), Err(Error::Closed));
     // The slot is reused with a new generation; the old handle stays dead.
-    let next = load_i64(&unary("local.get 0 i64.const 5 i64.add"), "apply")?;
+    let next = load_i64(&unary("local.get 0 i64.const 5 i64.add"), "apply", Limits::default())?;
     assert_eq!(call_i64(handle, 1), Err(Error::Closed));
     assert_eq!(call_i64(next, 1)?, 6);
     // Live handles have an odd generation (the high 32 bits): these can never be live, whatever
@@ -146,8 +146,8 @@ fn unloaded_and_forged_handles_are_refused() -> Result<(), Error> {
     }
     // Had a forged unload put a slot on the free list twice, two loads would share it.
     let (a, b) = (
-        load_i64(&unary("local.get 0"), "apply")?,
-        load_i64(&unary("local.get 0"), "apply")?,
+        load_i64(&unary("local.get 0"), "apply", Limits::default())?,
+        load_i64(&unary("local.get 0"), "apply", Limits::default())?,
     );
     assert_ne!(a.into_raw() & 0xffff_ffff, b.into_raw() & 0xffff_ffff);
     assert_eq!((call_i64(a, 3)?, call_i64(b, 4)?), (3, 4));
@@ -158,7 +158,7 @@ fn unloaded_and_forged_handles_are_refused() -> Result<(), Error> {
 
 #[test]
 fn many_threads_share_one_function() -> Result<(), Error> {
-    let handle = load_i64(&unary("local.get 0 local.get 0 i64.mul"), "apply")?;
+    let handle = load_i64(&unary("local.get 0 local.get 0 i64.mul"), "apply", Limits::default())?;
     let threads: Vec<_> = (0..8i64)
         .map(|t| {
             std::thread::spawn(move || -> Result<(), Error> {
@@ -178,7 +178,7 @@ fn many_threads_share_one_function() -> Result<(), Error> {
 
 #[test]
 fn unload_on_another_thread_is_seen_by_this_one() -> Result<(), Error> {
-    let handle = load_i64(&unary("local.get 0 i64.const 2 i64.add"), "apply")?;
+    let handle = load_i64(&unary("local.get 0 i64.const 2 i64.add"), "apply", Limits::default())?;
     assert_eq!(call_i64(handle, 1)?, 3);
     let closer = std::thread::spawn(move || unload(handle));
     assert!(closer.join().map_err(|_| Error::Closed)?);
@@ -188,9 +188,9 @@ fn unload_on_another_thread_is_seen_by_this_one() -> Result<(), Error> {
 
 #[test]
 fn each_module_has_its_own_engine_and_equal_bytes_share_one() -> Result<(), Error> {
-    let a = load_i64(&unary("local.get 0 i64.const 11 i64.add"), "apply")?;
-    let b = load_i64(&unary("local.get 0 i64.const 12 i64.add"), "apply")?;
-    let a2 = load_i64(&unary("local.get 0 i64.const 11 i64.add"), "apply")?;
+    let a = load_i64(&unary("local.get 0 i64.const 11 i64.add"), "apply", Limits::default())?;
+    let b = load_i64(&unary("local.get 0 i64.const 12 i64.add"), "apply", Limits::default())?;
+    let a2 = load_i64(&unary("local.get 0 i64.const 11 i64.add"), "apply", Limits::default())?;
     let (da, db, da2) = (definition(a)?, definition(b)?, definition(a2)?);
     assert!(std::sync::Arc::ptr_eq(&da.module, &da2.module));
     assert_ne!(da.module.engine.id(), db.module.engine.id());

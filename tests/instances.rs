@@ -5,7 +5,7 @@
 
 use std::sync::mpsc;
 
-use pulsar_wasm::{call_i64, functions_loaded, instances_in_use, load_i64, unload, Error};
+use pulsar_wasm::{call_i64, functions_loaded, instances_in_use, load_i64, unload, Error, Limits};
 
 fn unary(body: &str) -> Vec<u8> {
     format!(r#"(module (func (export "apply") (param i64) (result i64) {body}))"#).into_bytes()
@@ -19,8 +19,8 @@ fn instances_are_freed_on_unload_and_on_thread_exit() -> Result<(), Error> {
 
 fn instances_on_unload_and_exit() -> Result<(), Error> {
     assert_eq!(instances_in_use(), 0);
-    let f = load_i64(&unary("local.get 0 i64.const 1 i64.add"), "apply")?;
-    let g = load_i64(&unary("local.get 0 i64.const 2 i64.mul"), "apply")?;
+    let f = load_i64(&unary("local.get 0 i64.const 1 i64.add"), "apply", Limits::default())?;
+    let g = load_i64(&unary("local.get 0 i64.const 2 i64.mul"), "apply", Limits::default())?;
     assert_eq!(instances_in_use(), 0, "loading creates no instance");
     assert_eq!(call_i64(f, 1)?, 2);
     assert_eq!(call_i64(g, 4)?, 8);
@@ -76,7 +76,14 @@ fn instances_on_unload_and_exit() -> Result<(), Error> {
 fn many_functions_many_threads_and_churn() -> Result<(), Error> {
     let before = functions_loaded();
     let functions: Vec<_> = (1..=8i64)
-        .map(|k| load_i64(&unary(&format!("local.get 0 i64.const {k} i64.mul")), "apply").map(|h| (k, h)))
+        .map(|k| {
+            load_i64(
+                &unary(&format!("local.get 0 i64.const {k} i64.mul")),
+                "apply",
+                Limits::default(),
+            )
+            .map(|h| (k, h))
+        })
         .collect::<Result<_, _>>()?;
     for round in 0..4 {
         let threads: Vec<_> = (0..8i64)

@@ -5,7 +5,7 @@
 //! of them. A file of its own (its own process): it fills the address space on purpose. Run with
 //! `--nocapture` to see the numbers.
 
-use pulsar_wasm::{call_i64, instances_in_use, load_i64, unload, Error};
+use pulsar_wasm::{call_i64, instances_in_use, load_i64, unload, Error, Limits};
 
 const GUEST: &[u8] =
     br#"(module (memory 1) (func (export "apply") (param i64) (result i64) local.get 0 i64.const 1 i64.add))"#;
@@ -14,7 +14,7 @@ const GUEST: &[u8] =
 fn running_out_of_address_space_is_a_limit_error_and_the_process_recovers() -> Result<(), Error> {
     let mut handles = Vec::new();
     let failure = loop {
-        let handle = load_i64(GUEST, "apply")?;
+        let handle = load_i64(GUEST, "apply", Limits::default())?;
         handles.push(handle);
         match call_i64(handle, 41) {
             Ok(42) => {}
@@ -37,7 +37,7 @@ fn running_out_of_address_space_is_a_limit_error_and_the_process_recovers() -> R
         unload(handle);
     }
     assert_eq!(instances_in_use(), 0);
-    let handle = load_i64(GUEST, "apply")?;
+    let handle = load_i64(GUEST, "apply", Limits::default())?;
     assert_eq!(call_i64(handle, 1)?, 2);
     unload(handle);
     Ok(())

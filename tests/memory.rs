@@ -4,7 +4,7 @@
 //! A file of its own (its own process), so that the mapping and RSS counts see only this test.
 //! Run with `--nocapture` to see the numbers.
 
-use pulsar_wasm::{call_i64, instances_in_use, load_i64, unload, Error};
+use pulsar_wasm::{call_i64, instances_in_use, load_i64, unload, Error, Limits};
 
 fn unary(body: &str) -> Vec<u8> {
     format!(r#"(module (memory 1) (func (export "apply") (param i64) (result i64) {body}))"#).into_bytes()
@@ -25,7 +25,11 @@ fn rss_mib() -> f64 {
 /// One load, call and unload; `distinct` makes the bytes differ from every other cycle's.
 fn cycle(i: u64, distinct: bool) -> Result<(), Error> {
     let k = if distinct { i } else { 7 };
-    let handle = load_i64(&unary(&format!("local.get 0 i64.const {k} i64.add")), "apply")?;
+    let handle = load_i64(
+        &unary(&format!("local.get 0 i64.const {k} i64.add")),
+        "apply",
+        Limits::default(),
+    )?;
     assert_eq!(call_i64(handle, 1)?, 1 + k as i64);
     assert!(unload(handle));
     Ok(())

@@ -49,7 +49,7 @@ pub extern "system" fn Java_io_github_pulsarwasm_NativeBench_wasmerLoopNanos<'lo
 ) -> jlong {
     boundary_fast(&mut env, &caller, || {
         let def = function::definition(Handle::from_raw(handle as u64))?;
-        let (mut store, typed) = function::new_instance(&def)?;
+        let (mut store, _instance, typed) = function::new_instance(&def)?;
         loop_nanos(iterations, || {
             Ok(typed
                 .call(&mut store, std::hint::black_box(arg))

@@ -8,7 +8,7 @@
 //! Any class of the package can call these with made-up values and get an exception, never
 //! undefined behaviour.
 //!
-//! The only unsafe code of the crate is here: `#[unsafe(no_mangle)]` on each native, whose
+//! The unsafe code of this module is `#[unsafe(no_mangle)]` on each native, whose
 //! symbol the JVM binds to a `native` method by name. The invariant, for every one of them:
 //! its Rust signature is the JNI signature of its Java declaration (`WasmLoader.java`, or
 //! `NativeBench.java` for `bench.rs`), and it returns without unwinding (every body runs inside
@@ -22,12 +22,14 @@ mod throw;
 
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::Once;
+use std::time::Duration;
 
 use jni::objects::{JByteArray, JClass, JString};
 use jni::sys::{jboolean, jint, jlong};
 use jni::{Env, EnvUnowned};
 
 use crate::function::{self, Handle};
+use crate::limits::Limits;
 use throw::{Failure, ThrowPolicy};
 
 #[cfg(feature = "bench-natives")]
@@ -35,7 +37,7 @@ mod bench;
 
 /// Bumped whenever a native's signature or meaning changes; `WasmLoader` refuses a library
 /// whose version differs from its own, instead of failing later with a confusing error.
-pub const ABI_VERSION: jint = 3;
+pub const ABI_VERSION: jint = 4;
 
 /// Runs `f` with a JNI environment; errors and panics become Java exceptions and the
 /// native returns `T::default()`. A Java exception that is already pending is kept.
@@ -74,6 +76,20 @@ fn init_logging() {
     });
 }
 
+/// Runs when a class loader loads this library (under `NativeLibrary`'s JVM-wide lock, so
+/// copies of the library never do this at the same time): installs the signal handlers before
+/// anything can create a wasm store (see `crate::signals`).
+#[unsafe(no_mangle)]
+pub extern "system" fn JNI_OnLoad(_vm: *mut jni::sys::JavaVM, _reserved: *mut std::ffi::c_void) -> jint {
+    match catch_unwind(crate::signals::init) {
+        Ok(Ok(())) => {}
+        // Loading goes on: calls without a deadline work, and creating an instance reports it.
+        Ok(Err(err)) => log::error!("{err}"),
+        Err(_) => log::error!("installing the signal handlers panicked"),
+    }
+    jni::sys::JNI_VERSION_1_8
+}
+
 #[unsafe(no_mangle)]
 pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_abiVersion<'local>(
     mut env: EnvUnowned<'local>,
@@ -91,6 +107,10 @@ pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_load<'local>(
     caller: JClass<'local>,
     wasm: JByteArray<'local>,
     export: JString<'local>,
+    memory_pages: jint,
+    table_elements: jint,
+    fuel_per_call: jlong,
+    timeout_nanos: jlong,
 ) -> jlong {
     boundary(&mut env, &caller, |env| {
         if wasm.is_null() {
@@ -99,11 +119,42 @@ pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_load<'local>(
         if export.is_null() {
             return Err(Failure::Null("the export name"));
         }
+        let limits = limits_from_java(memory_pages, table_elements, fuel_per_call, timeout_nanos)?;
         let bytes = env.convert_byte_array(&wasm)?;
         let export = export.try_to_string(env)?;
-        let handle = function::load_i64(&bytes, &export)?;
+        let handle = function::load_i64(&bytes, &export, limits)?;
         Ok(handle.into_raw() as jlong)
     })
+}
+
+/// Limits as `WasmLimits` passes them: `fuel_per_call` and `timeout_nanos` are 0 for none.
+fn limits_from_java(
+    memory_pages: jint,
+    table_elements: jint,
+    fuel_per_call: jlong,
+    timeout_nanos: jlong,
+) -> Result<Limits, Failure> {
+    let invalid = |what: &str, value: i64| {
+        Failure::Core(crate::Error::InvalidArgument(format!(
+            "{what} must not be negative, got {value}"
+        )))
+    };
+    let limits = Limits {
+        memory_pages: u32::try_from(memory_pages).map_err(|_| invalid("the memory cap", memory_pages.into()))?,
+        table_elements: u32::try_from(table_elements).map_err(|_| invalid("the table cap", table_elements.into()))?,
+        fuel_per_call: match u64::try_from(fuel_per_call) {
+            Ok(0) => None,
+            Ok(fuel) => Some(fuel),
+            Err(_) => return Err(invalid("the fuel per call", fuel_per_call)),
+        },
+        timeout: match u64::try_from(timeout_nanos) {
+            Ok(0) => None,
+            Ok(nanos) => Some(Duration::from_nanos(nanos)),
+            Err(_) => return Err(invalid("the timeout", timeout_nanos)),
+        },
+    };
+    limits.validate()?;
+    Ok(limits)
 }
 
 #[unsafe(no_mangle)]

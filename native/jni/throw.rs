@@ -43,6 +43,9 @@ enum Kind {
     IllegalState = 5,
     IllegalArgument = 6,
     NullPointer = 7,
+    OutOfFuel = 8,
+    Timeout = 9,
+    MemoryCap = 10,
 }
 
 /// The Java exception kind and message for a failure.
@@ -56,6 +59,9 @@ fn exception_for(failure: &Failure) -> (Kind, String) {
             | Error::Instantiate(_)),
         ) => (Kind::Link, err.to_string()),
         Failure::Core(err @ Error::Trap { .. }) => (Kind::Trap, err.to_string()),
+        Failure::Core(err @ Error::FuelExhausted { .. }) => (Kind::OutOfFuel, err.to_string()),
+        Failure::Core(err @ Error::DeadlineExceeded { .. }) => (Kind::Timeout, err.to_string()),
+        Failure::Core(err @ Error::MemoryCapTrap { .. }) => (Kind::MemoryCap, err.to_string()),
         Failure::Core(err @ (Error::Closed | Error::Reentrant | Error::ThreadExiting)) => {
             (Kind::IllegalState, err.to_string())
         }
@@ -98,6 +104,16 @@ fn throw(
     env.throw(&exception)
 }
 
+/// The trap code the Java exception carries (`WasmTrapException.trapCode()`).
+fn trap_code(err: &Error) -> Option<&str> {
+    match err {
+        Error::Trap { code, .. } => Some(code.as_deref().unwrap_or("RuntimeError")),
+        Error::FuelExhausted { .. } => Some("OutOfFuel"),
+        Error::DeadlineExceeded { .. } => Some("Timeout"),
+        _ => None,
+    }
+}
+
 fn panic_message(payload: Box<dyn Any + Send>) -> String {
     let message = crate::error::panic_text(&*payload);
     // Dropping a payload can itself panic; leak it rather than unwind into the JVM.
@@ -124,7 +140,8 @@ impl<T: Default> ErrorPolicy<T, Failure> for ThrowPolicy {
         }
         let (kind, message) = exception_for(&failure);
         let trap_code = match &failure {
-            Failure::Core(Error::Trap { code, .. }) => Some(code.as_deref().unwrap_or("RuntimeError")),
+            Failure::Core(Error::MemoryCapTrap { trap, .. }) => trap_code(trap),
+            Failure::Core(err) => trap_code(err),
             _ => None,
         };
         // `throw` reports the exception it raised as `Err(JavaException)`: that is success here.

@@ -33,6 +33,9 @@ import java.util.function.LongUnaryOperator;
  * lambdas; {@link #applyAsLong} calls it without boxing, and {@link #asLongUnaryOperator()}
  * gives it as a {@link LongUnaryOperator}.
  *
+ * <p>Each function runs under {@link WasmLimits}: the defaults, or those given when it is made.
+ * A call stopped by a limit throws a subclass of {@link WasmTrapException}.
+ *
  * <p>Close it when done; a {@link Cleaner} frees it if it is forgotten, but only after a GC.
  * Using it after {@link #close()} throws {@link IllegalStateException}.
  */
@@ -44,6 +47,7 @@ public class WasmFunction implements Function<Long, Long>, AutoCloseable {
 
     private final long handle;
     private final String source;
+    private final WasmLimits limits;
     private final Cleaner.Cleanable cleanable;
 
     /**
@@ -51,7 +55,12 @@ public class WasmFunction implements Function<Long, Long>, AutoCloseable {
      * e.g. {@code com/acme/Plus1.wasm} for {@code com.acme.Plus1}, calling export {@value #DEFAULT_EXPORT}.
      */
     protected WasmFunction() {
-        this(null, DEFAULT_EXPORT);
+        this(null, DEFAULT_EXPORT, WasmLimits.defaults());
+    }
+
+    /** Like {@link #WasmFunction()}, under the given limits. */
+    protected WasmFunction(WasmLimits limits) {
+        this(null, DEFAULT_EXPORT, limits);
     }
 
     /**
@@ -60,16 +69,23 @@ public class WasmFunction implements Function<Long, Long>, AutoCloseable {
      * {@code null} means the default name described at {@link #WasmFunction()}.
      */
     protected WasmFunction(String resource, String export) {
+        this(resource, export, WasmLimits.defaults());
+    }
+
+    /** Like {@link #WasmFunction(String, String)}, under the given limits. */
+    protected WasmFunction(String resource, String export, WasmLimits limits) {
         Class<?> self = getClass();
         String name = resource != null ? resource : defaultResource(self);
         this.source = "resource " + name + " of " + self.getName();
-        this.handle = load(readResource(self, name), export, source);
+        this.limits = Objects.requireNonNull(limits, "limits must not be null");
+        this.handle = load(readResource(self, name), export, limits, source);
         this.cleanable = CLEANER.register(this, new Unload(handle));
     }
 
-    private WasmFunction(byte[] wasm, String export, String source) {
+    private WasmFunction(byte[] wasm, String export, WasmLimits limits, String source) {
         this.source = source;
-        this.handle = load(wasm, export, source);
+        this.limits = Objects.requireNonNull(limits, "limits must not be null");
+        this.handle = load(wasm, export, limits, source);
         this.cleanable = CLEANER.register(this, new Unload(handle));
     }
 
@@ -80,8 +96,13 @@ public class WasmFunction implements Function<Long, Long>, AutoCloseable {
 
     /** A function from WebAssembly binary or WAT text, calling the named export. */
     public static WasmFunction fromBytes(byte[] wasmOrWat, String export) {
+        return fromBytes(wasmOrWat, export, WasmLimits.defaults());
+    }
+
+    /** A function from WebAssembly binary or WAT text, calling the named export, under the given limits. */
+    public static WasmFunction fromBytes(byte[] wasmOrWat, String export, WasmLimits limits) {
         Objects.requireNonNull(wasmOrWat, "wasmOrWat must not be null");
-        return new WasmFunction(wasmOrWat, export, "bytes");
+        return new WasmFunction(wasmOrWat, export, limits, "bytes");
     }
 
     /** A function from a class-path resource (a name like {@code com/acme/plus1.wasm}, no leading slash). */
@@ -91,6 +112,11 @@ public class WasmFunction implements Function<Long, Long>, AutoCloseable {
 
     /** A function from a class-path resource, calling the named export. */
     public static WasmFunction fromResource(ClassLoader loader, String name, String export) {
+        return fromResource(loader, name, export, WasmLimits.defaults());
+    }
+
+    /** A function from a class-path resource, calling the named export, under the given limits. */
+    public static WasmFunction fromResource(ClassLoader loader, String name, String export, WasmLimits limits) {
         Objects.requireNonNull(loader, "loader must not be null");
         Objects.requireNonNull(name, "name must not be null");
         URL url = loader.getResource(name);
@@ -98,7 +124,7 @@ public class WasmFunction implements Function<Long, Long>, AutoCloseable {
             throw new WasmException("WASM resource " + name + " not found in " + loader
                     + " (resource names have no leading slash, e.g. com/acme/plus1.wasm)");
         }
-        return new WasmFunction(read(url), export, "resource " + name);
+        return new WasmFunction(read(url), export, limits, "resource " + name);
     }
 
     /** A function from a {@code .wasm} or {@code .wat} file. */
@@ -108,9 +134,14 @@ public class WasmFunction implements Function<Long, Long>, AutoCloseable {
 
     /** A function from a {@code .wasm} or {@code .wat} file, calling the named export. */
     public static WasmFunction fromPath(Path path, String export) {
+        return fromPath(path, export, WasmLimits.defaults());
+    }
+
+    /** A function from a {@code .wasm} or {@code .wat} file, calling the named export, under the given limits. */
+    public static WasmFunction fromPath(Path path, String export, WasmLimits limits) {
         Objects.requireNonNull(path, "path must not be null");
         try {
-            return new WasmFunction(Files.readAllBytes(path), export, "file " + path);
+            return new WasmFunction(Files.readAllBytes(path), export, limits, "file " + path);
         } catch (IOException e) {
             throw new UncheckedIOException("could not read WASM file " + path, e);
         }
@@ -120,7 +151,7 @@ public class WasmFunction implements Function<Long, Long>, AutoCloseable {
      * Calls the export.
      *
      * @throws NullPointerException if {@code input} is null
-     * @throws WasmTrapException if the guest traps
+     * @throws WasmTrapException if the guest traps, or a subclass if a limit stopped the call
      * @throws IllegalStateException if this function is closed
      */
     @Override
@@ -134,7 +165,7 @@ public class WasmFunction implements Function<Long, Long>, AutoCloseable {
     /**
      * Calls the export without boxing.
      *
-     * @throws WasmTrapException if the guest traps
+     * @throws WasmTrapException if the guest traps, or a subclass if a limit stopped the call
      * @throws IllegalStateException if this function is closed
      */
     public long applyAsLong(long input) {
@@ -149,6 +180,11 @@ public class WasmFunction implements Function<Long, Long>, AutoCloseable {
     /** This function as a {@link LongUnaryOperator} (calls {@link #applyAsLong}). */
     public LongUnaryOperator asLongUnaryOperator() {
         return this::applyAsLong;
+    }
+
+    /** The limits this function runs under. */
+    public WasmLimits limits() {
+        return limits;
     }
 
     /** What was loaded: hash, size, compile time, exports. */
@@ -171,14 +207,17 @@ public class WasmFunction implements Function<Long, Long>, AutoCloseable {
         return getClass().getSimpleName() + "[" + source + "]";
     }
 
-    private static long load(byte[] wasm, String export, String source) {
+    private static long load(byte[] wasm, String export, WasmLimits limits, String source) {
         Objects.requireNonNull(export, "export must not be null");
         try {
-            return WasmLoader.load(wasm, export);
+            return WasmLoader.load(wasm, export, limits.maxMemoryPages(), limits.maxTableElements(),
+                    limits.fuelOrZero(), limits.timeoutNanosOrZero());
         } catch (WasmCompileException e) {
             throw new WasmCompileException(source + ": " + e.getMessage(), e);
         } catch (WasmLinkException e) {
             throw new WasmLinkException(source + ": " + e.getMessage(), e);
+        } catch (WasmLimitException e) {
+            throw new WasmLimitException(source + ": " + e.getMessage(), e);
         }
     }
 

@@ -16,7 +16,7 @@ import java.util.List;
  */
 public final class WasmLoader {
     /** Keep in sync with {@code ABI_VERSION} in {@code native/jni/mod.rs}. */
-    static final int ABI_VERSION = 3;
+    static final int ABI_VERSION = 4;
 
     private static final String LIBRARY_FILE;
 
@@ -57,6 +57,9 @@ public final class WasmLoader {
             case 5 -> new IllegalStateException(message);
             case 6 -> new IllegalArgumentException(message);
             case 7 -> new NullPointerException(message);
+            case 8 -> new WasmFuelExhaustedException(message, trapCode);
+            case 9 -> new WasmTimeoutException(message, trapCode);
+            case 10 -> new WasmMemoryLimitException(message, trapCode);
             default -> new WasmException(message);
         };
     }
@@ -64,8 +67,12 @@ public final class WasmLoader {
     // Keep in sync with native/jni/mod.rs.
     private static native int abiVersion();
 
-    /** Compiles (or reuses) a module and checks {@code export} is {@code (i64) -> i64}; returns a handle. */
-    static native long load(byte[] wasmOrWat, String export);
+    /**
+     * Compiles (or reuses) a module and checks {@code export} is {@code (i64) -> i64}; returns a
+     * handle. {@code fuelPerCall} and {@code timeoutNanos} are 0 for none.
+     */
+    static native long load(byte[] wasmOrWat, String export, int maxMemoryPages, int maxTableElements,
+            long fuelPerCall, long timeoutNanos);
 
     /**
      * Calls the export behind {@code handle} on this OS thread's instance of the module

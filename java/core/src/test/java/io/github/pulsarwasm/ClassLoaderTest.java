@@ -18,7 +18,11 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -124,6 +128,75 @@ class ClassLoaderTest {
             assertEquals(before.size() + 1, after.size(), "same content shares the loaded library; the other version adds one copy: " + after);
         } finally {
             for (URLClassLoader loader : loaders) loader.close();
+        }
+    }
+
+    /** A function with a deadline, made through {@code loader}'s copy of the classes. */
+    @SuppressWarnings("unchecked")
+    static Function<Long, Long> withDeadline(ClassLoader loader, byte[] wat, Duration timeout) throws Exception {
+        Class<?> limitsClass = loader.loadClass(WasmLimits.class.getName());
+        Object limits = limitsClass.getMethod("defaults").invoke(null);
+        limits = limitsClass.getMethod("withTimeout", Duration.class).invoke(limits, timeout);
+        Method fromBytes = loader.loadClass(WasmFunction.class.getName())
+                .getMethod("fromBytes", byte[].class, String.class, limitsClass);
+        return (Function<Long, Long>) fromBytes.invoke(null, wat, "apply", limits);
+    }
+
+    /**
+     * Two copies of the library (two versions of the jar) stop calls past their deadlines at the
+     * same time, on threads of their own. Each copy's watchdog signals its own threads; the signal
+     * must reach the wasmer of that copy (another copy's wasmer would abort the JVM on a signal it
+     * did not send). A SIGUSR1 from outside, meanwhile, is dropped instead of ending the JVM.
+     */
+    @Test
+    void twoLibraryCopiesEachStopTheirOwnCallsAndAStraySignalIsDropped(@TempDir Path dir) throws Exception {
+        byte[] spin = SandboxTest.resource("testfns/Spin.wat");
+        Function<Long, Long> here = withDeadline(getClass().getClassLoader(), spin, Duration.ofMillis(30));
+        Path resource = Path.of(WasmLoader.class.getResource(NativeLibrary.resourceName()).toURI());
+        Path other = Files.copy(resource, dir.resolve("deadline-v2.so"));
+        Files.write(other, new byte[] {'d', '2'}, StandardOpenOption.APPEND);
+        Set<String> before = mappedLibraryCopies();
+        URLClassLoader loader;
+        System.setProperty(NativeLibrary.PATH_PROPERTY, other.toString());
+        try {
+            loader = isolatedLoader();
+            withDeadline(loader, spin, Duration.ofSeconds(1)).apply(3L);
+        } finally {
+            System.clearProperty(NativeLibrary.PATH_PROPERTY);
+        }
+        assertEquals(before.size() + 1, mappedLibraryCopies().size(), "a second copy of the library is loaded");
+        Function<Long, Long> there = withDeadline(loader, spin, Duration.ofMillis(30));
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<Integer>> stopped = new ArrayList<>();
+            for (Function<Long, Long> f : List.of(here, there, here, there)) {
+                stopped.add(pool.submit(() -> {
+                    int timeouts = 0;
+                    for (int i = 0; i < 20; i++) {
+                        try {
+                            f.apply(0L);
+                        } catch (RuntimeException e) {
+                            assertEquals("WasmTimeoutException", e.getClass().getSimpleName(), e.toString());
+                            timeouts++;
+                        }
+                        assertEquals(101L, f.apply(100L));
+                    }
+                    return timeouts;
+                }));
+            }
+            // While both copies stop calls: a SIGUSR1 from outside the process.
+            Process kill = new ProcessBuilder("kill", "-USR1", Long.toString(ProcessHandle.current().pid())).start();
+            assertEquals(0, kill.waitFor());
+            for (Future<Integer> result : stopped) {
+                assertEquals(20, result.get());
+            }
+            assertEquals(8L, here.apply(7L));
+            assertEquals(8L, there.apply(7L));
+        } finally {
+            pool.shutdownNow();
+            ((AutoCloseable) here).close();
+            ((AutoCloseable) there).close();
+            loader.close();
         }
     }
 

@@ -1,7 +1,9 @@
 package io.github.pulsarwasm.pulsar;
 
 import io.github.pulsarwasm.WasmFunction;
+import io.github.pulsarwasm.WasmLimits;
 import io.github.pulsarwasm.WasmModuleInfo;
+import java.time.Duration;
 import java.util.Optional;
 import org.apache.pulsar.functions.api.Context;
 import org.apache.pulsar.functions.api.Function;
@@ -21,16 +23,29 @@ import org.apache.pulsar.functions.api.Function;
  * <ul>
  *   <li>{@value #RESOURCE_KEY} (required): the class-path resource in the function package,
  *       such as {@code guests/collatz.wasm} (no leading slash);
- *   <li>{@value #EXPORT_KEY} (optional, default {@code apply}): the export to call.
+ *   <li>{@value #EXPORT_KEY} (optional, default {@code apply}): the export to call;
+ *   <li>{@value #MEMORY_PAGES_KEY} (optional, default 1024 = 64 MiB): the cap of each memory, in
+ *       pages of 64 KiB, per instance (one per function instance thread);
+ *   <li>{@value #TABLE_ELEMENTS_KEY} (optional, default 100000): the cap of each table;
+ *   <li>{@value #FUEL_KEY} (optional, default none): WebAssembly instructions one message may
+ *       execute; {@code 0} or {@code none} for no count;
+ *   <li>{@value #TIMEOUT_KEY} (optional, default 10000): milliseconds one message may run;
+ *       {@code 0} or {@code none} for no deadline.
  * </ul>
+ * See {@link WasmLimits} for what each limit does.
  *
- * <p>A trap throws {@link io.github.pulsarwasm.WasmTrapException} out of {@link #process}: Pulsar
+ * <p>A trap, and a call stopped by a limit, throws a {@link io.github.pulsarwasm.WasmTrapException}
+ * out of {@link #process}: Pulsar
  * then fails the message (negative acknowledgement) so it is redelivered, and after the
  * configured retries goes to the dead-letter topic; the function keeps running.
  */
 public class WasmPulsarFunction implements Function<Long, Long> {
     public static final String RESOURCE_KEY = "wasm.resource";
     public static final String EXPORT_KEY = "wasm.export";
+    public static final String MEMORY_PAGES_KEY = "wasm.memory.maxPages";
+    public static final String TABLE_ELEMENTS_KEY = "wasm.table.maxElements";
+    public static final String FUEL_KEY = "wasm.fuel.perCall";
+    public static final String TIMEOUT_KEY = "wasm.timeout.ms";
 
     private WasmFunction function;
 
@@ -40,9 +55,11 @@ public class WasmPulsarFunction implements Function<Long, Long> {
                 "user-config key " + RESOURCE_KEY + " is not set: name the .wasm resource in the function package, e.g."
                         + " --user-config '{\"" + RESOURCE_KEY + "\": \"guests/collatz.wasm\"}'"));
         String export = config(context, EXPORT_KEY).orElse(WasmFunction.DEFAULT_EXPORT);
-        function = WasmFunction.fromResource(getClass().getClassLoader(), resource, export);
+        WasmLimits limits = limits(context);
+        function = WasmFunction.fromResource(getClass().getClassLoader(), resource, export, limits);
         WasmModuleInfo info = function.info();
-        context.getLogger().info("function {} loaded WASM resource {}: {}", context.getFunctionName(), resource, info);
+        context.getLogger().info("function {} loaded WASM resource {} under {}: {}", context.getFunctionName(), resource,
+                limits, info);
     }
 
     @Override
@@ -58,6 +75,55 @@ public class WasmPulsarFunction implements Function<Long, Long> {
         if (function != null) {
             function.close();
         }
+    }
+
+    /** The limits the user config sets, over the defaults. */
+    static WasmLimits limits(Context context) {
+        WasmLimits limits = WasmLimits.defaults();
+        Optional<Long> pages = number(context, MEMORY_PAGES_KEY);
+        if (pages.isPresent()) {
+            limits = limits.withMaxMemoryPages(toInt(MEMORY_PAGES_KEY, pages.get()));
+        }
+        Optional<Long> elements = number(context, TABLE_ELEMENTS_KEY);
+        if (elements.isPresent()) {
+            limits = limits.withMaxTableElements(toInt(TABLE_ELEMENTS_KEY, elements.get()));
+        }
+        Optional<Long> fuel = number(context, FUEL_KEY);
+        if (fuel.isPresent()) {
+            limits = fuel.get() == 0 ? limits.withoutFuelLimit() : limits.withFuelPerCall(fuel.get());
+        }
+        Optional<Long> timeout = number(context, TIMEOUT_KEY);
+        if (timeout.isPresent()) {
+            limits = timeout.get() == 0 ? limits.withoutTimeout() : limits.withTimeout(Duration.ofMillis(timeout.get()));
+        }
+        return limits;
+    }
+
+    /** A whole number from the user config; {@code none} reads as 0. */
+    private static Optional<Long> number(Context context, String key) {
+        return config(context, key).map(text -> {
+            if (text.equalsIgnoreCase("none")) {
+                return 0L;
+            }
+            try {
+                // JSON numbers may arrive as doubles ("100.0").
+                double value = Double.parseDouble(text);
+                if (value < 0 || value != Math.rint(value) || value > Long.MAX_VALUE) {
+                    throw new NumberFormatException();
+                }
+                return (long) value;
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("user-config key " + key + " must be a whole number >= 0 (or none), not '"
+                        + text + "'");
+            }
+        });
+    }
+
+    private static int toInt(String key, long value) {
+        if (value < 1 || value > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("user-config key " + key + " must be 1 to " + Integer.MAX_VALUE + ", not " + value);
+        }
+        return (int) value;
     }
 
     private static Optional<String> config(Context context, String key) {
