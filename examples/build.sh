@@ -111,7 +111,7 @@ log "Zig $ZIG_VERSION: fib_zig.wasm"
 opt "$OUT/fib_zig.wasm"
 
 log "WAT: wat2wasm"
-for name in mix plus1 noop trap loop imports wrongsig; do
+for name in mix plus1 noop trap loop membomb imports wrongsig; do
   case $name in
     mix) target=mix_wat.wasm ;;
     *)   target=$name.wasm ;;
@@ -140,7 +140,7 @@ verify() {
 }
 
 log "verifying modules (wasm-objdump -x)"
-for f in collatz_c hash_rust isqrt_as fib_zig mix_wat plus1 noop trap loop; do
+for f in collatz_c hash_rust isqrt_as fib_zig mix_wat plus1 noop trap loop membomb; do
   verify "$OUT/$f.wasm" "(i64) -> i64" 0
 done
 verify "$OUT/imports.wasm"  "(i64) -> i64" 1

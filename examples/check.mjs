@@ -193,6 +193,27 @@ function checkTrap(inputs) {
   }
 }
 
+// apply(0) grows memory until memory.grow fails (4 GiB here, the cap in the library), then traps.
+function checkMembomb(inputs) {
+  const file = 'membomb.wasm';
+  const { apply, memory } = load(file).instance.exports;
+  for (const x of inputs.filter((v) => v !== 0n)) {
+    if (apply(x) !== x) return fail(`${file}: apply(${x}) = ${apply(x)}, expected ${x}`);
+  }
+  let outcome = 'returned';
+  try {
+    apply(0n);
+  } catch (e) {
+    outcome = `trap: ${e.message}`;
+  }
+  const pages = memory.buffer.byteLength / 65536;
+  if (!/unreachable/.test(outcome) || pages < 1024) {
+    return fail(`${file}: apply(0n): ${outcome} with ${pages} pages, expected an unreachable trap after growing`);
+  }
+  passed++;
+  console.log(`ok   ${file.padEnd(16)} apply(0) grew to ${pages} pages, then trapped; identity otherwise`);
+}
+
 // apply(0) must never return: run it in a worker and kill the worker after a while.
 async function checkLoop(inputs) {
   const file = 'loop.wasm';
@@ -299,6 +320,7 @@ for (const [file, ref] of guests) checkPure(file, ref, inputs);
 checkTrap(inputs);
 checkLanguageTraps(inputs);
 await checkLoop(inputs);
+checkMembomb(inputs);
 checkImports();
 checkWrongSig();
 

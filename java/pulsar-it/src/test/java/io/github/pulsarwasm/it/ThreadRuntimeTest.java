@@ -219,6 +219,68 @@ class ThreadRuntimeTest {
     }
 
     /**
+     * A guest in an endless loop and a guest that allocates without end run in the same worker
+     * as a healthy function. The loop meets its deadline, the allocation its memory cap; their
+     * messages go through the retries to the dead-letter topic, their other messages are
+     * processed by the same instance threads, and every result of the healthy function arrives.
+     */
+    @Test
+    void runawayAndGreedyGuestsAreStoppedBesideAHealthyFunction() throws Exception {
+        FunctionConfig healthy = deploy(wasmConfig("t-healthy", "guests/collatz.wasm", topic("t9h-in"), topic("t9h-out")),
+                functionJar());
+        FunctionConfig loop = sandboxed("t-loop", "guests/loop.wasm", "t9l", Map.of("wasm.timeout.ms", "300"));
+        FunctionConfig bomb = sandboxed("t-bomb", "guests/membomb.wasm", "t9b", Map.of("wasm.memory.maxPages", "256"));
+        CompletableFuture<Duration> healthyResults = CompletableFuture.supplyAsync(() -> unchecked(
+                () -> roundTrip(pulsar.client(), topic("t9h-in"), topic("t9h-out"), 1, 3000, PulsarTestSupport::collatz)));
+        checkStoppedAndDeadLettered(loop, "t9l", "ran past its deadline of 300 ms");
+        checkStoppedAndDeadLettered(bomb, "t9b", "memory at the cap of 256 pages");
+        healthyResults.get();
+        for (FunctionConfig c : List.of(healthy, loop, bomb)) {
+            FunctionStatus status = pulsar.admin().functions().getFunctionStatus("public", "default", c.getName());
+            assertEquals(0, status.getInstances().get(0).getStatus().getNumRestarts(), c.getName() + " never restarted");
+            delete(c);
+        }
+    }
+
+    private static FunctionConfig sandboxed(String name, String resource, String prefix, Map<String, Object> limits)
+            throws Exception {
+        FunctionConfig c = wasmConfig(name, resource, topic(prefix + "-in"), topic(prefix + "-out"));
+        Map<String, Object> userConfig = new java.util.HashMap<>(c.getUserConfig());
+        userConfig.putAll(limits);
+        c.setUserConfig(userConfig);
+        c.setMaxMessageRetries(1);
+        c.setDeadLetterTopic(topic(prefix + "-dlq"));
+        c.setTimeoutMs(1000L);
+        return deploy(c, functionJar());
+    }
+
+    /** Sends 0 (the bad input) between good ones: each 0 is dead-lettered, every other x answered with x. */
+    private static void checkStoppedAndDeadLettered(FunctionConfig c, String prefix, String reason) throws Exception {
+        List<Long> inputs = List.of(5L, 0L, 6L, 7L, 0L, 8L, 9L, 10L, 0L, 11L);
+        long bad = inputs.stream().filter(x -> x == 0).count();
+        try (Consumer<Long> results = Functions.subscribe(pulsar.client(), topic(prefix + "-out"), "check");
+             Consumer<Long> deadLetters = Functions.subscribe(pulsar.client(), topic(prefix + "-dlq"), "check");
+             Producer<Long> producer = pulsar.client().newProducer(Schema.INT64).topic(topic(prefix + "-in"))
+                     .enableBatching(false).create()) {
+            for (long x : inputs) producer.newMessage().key(Long.toString(x)).value(x).send();
+            List<Message<Long>> ok = Functions.receive(results, (int) (inputs.size() - bad), Duration.ofSeconds(60));
+            List<Message<Long>> dead = Functions.receive(deadLetters, (int) bad, Duration.ofSeconds(60));
+            TreeSet<Long> answered = new TreeSet<>();
+            for (Message<Long> m : ok) {
+                assertEquals(Long.parseLong(m.getKey()), m.getValue());
+                answered.add(m.getValue());
+            }
+            assertEquals(new TreeSet<>(List.of(5L, 6L, 7L, 8L, 9L, 10L, 11L)), answered, c.getName() + " answered the rest");
+            assertTrue(dead.stream().allMatch(m -> m.getValue() == 0L), c.getName() + " dead-lettered only the bad input");
+        }
+        FunctionStatus status = pulsar.admin().functions().getFunctionStatus("public", "default", c.getName());
+        var instance = status.getInstances().get(0).getStatus();
+        assertEquals(2 * bad, instance.getNumUserExceptions(), "each bad message tried twice: " + Functions.status(pulsar.admin(), c));
+        assertTrue(instance.getLatestUserExceptions().stream().allMatch(e -> e.getExceptionString().contains(reason)),
+                "the exceptions name the limit: " + Functions.status(pulsar.admin(), c));
+    }
+
+    /**
      * What Pulsar 4.0 does with a {@code Function<Long, Long>}: without schema configuration it
      * registers JSON on its topics (so an INT64 producer is refused); with Int64Schema configured,
      * as every other test here does, the topics carry INT64.
