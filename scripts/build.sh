@@ -15,6 +15,10 @@ examples/build.sh
 step "native library: cargo build --release --all-targets"
 cargo build --release --locked --all-targets
 
+step "fuzz corpus: wasm-smith modules for the Java fuzz test"
+mkdir -p target/fuzz-corpus
+cargo run --release --locked --example fuzz_corpus -- target/fuzz-corpus/corpus.bin 4000
+
 # Pulsar 4.0 runs on Java 21+: the demo and the Pulsar tests use this JDK; the build itself stays on 17.
 PULSAR_JAVA_HOME=$(scripts/java21.sh)
 export PULSAR_JAVA_HOME
