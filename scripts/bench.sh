@@ -28,6 +28,9 @@ bench_lib=-Dpulsar.wasm.library.path=$PWD/target/bench-natives/libpulsar_wasm.so
 printf '\n==> criterion: cargo bench (the call; static against dynamic memories)\n'
 cargo bench --locked --bench call --bench memory_style -- --warm-up-time 2 --measurement-time 5 2>&1 | tee "$out/criterion.txt"
 
+printf '\n==> criterion: the sandbox limits (fuel, deadline) on three guests\n'
+cargo bench --locked --bench limits -- --warm-up-time 2 --measurement-time 5 2>&1 | tee "$out/limits.txt"
+
 # Instruction counts do not depend on what else the machine is doing, timings do.
 printf '\n==> instructions per call (valgrind --tool=callgrind)\n'
 instructions=$(find target/release/deps -maxdepth 1 -type f -executable -name 'instructions-*' | head -1)
