@@ -1,12 +1,13 @@
 //! One call of an `(i64) -> i64` export: wasmer's own typed call, and the core's call
 //! (generation check + thread-local instance lookup + the same typed call), in one run.
 
+mod common;
+
+use common::TRIVIAL;
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use wasmer::{Imports, Instance, Module, Store, TypedFunction};
-
-const TRIVIAL: &str = r#"(module (func (export "apply") (param i64) (result i64) local.get 0 i64.const 1 i64.add))"#;
 
 fn calls(c: &mut Criterion) {
     let mut store = Store::new(pulsar_wasm::module::new_engine(&Default::default()));

@@ -6,11 +6,13 @@
 //! `valgrind --tool=callgrind target/release/deps/instructions-* --bench`, then
 //! `callgrind_annotate --inclusive=yes` (scripts/bench.sh does this).
 
+mod common;
+
+use common::TRIVIAL;
 use std::hint::black_box;
 
 use wasmer::{Imports, Instance, Module, Store, TypedFunction};
 
-const TRIVIAL: &str = r#"(module (func (export "apply") (param i64) (result i64) local.get 0 i64.const 1 i64.add))"#;
 const CALLS: i64 = 100_000;
 
 #[inline(never)]

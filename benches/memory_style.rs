@@ -6,6 +6,9 @@
 //! Static memories cap a process at about 16,000 instances (tests/limits.rs); this measures
 //! what lifting that cap would cost every memory access.
 
+mod common;
+
+use common::MEMORY_HEAVY;
 use std::hint::black_box;
 use std::ptr::NonNull;
 
@@ -14,21 +17,6 @@ use wasmer::sys::vm::{VMMemory, VMMemoryDefinition, VMTable, VMTableDefinition};
 use wasmer::sys::{BaseTunables, NativeEngineExt, Tunables};
 use wasmer::{Engine, Imports, Instance, MemoryType, Module, Store, TableType, TypedFunction};
 use wasmer::{MemoryError, MemoryStyle, TableStyle};
-
-const MEMORY_HEAVY: &str = r#"
-(module (memory 1)
-  (func (export "apply") (param $n i64) (result i64) (local $i i32) (local $sum i64)
-    (loop $write
-      (i64.store (i32.shl (local.get $i) (i32.const 3)) (i64.mul (i64.extend_i32_u (local.get $i)) (local.get $n)))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br_if $write (i32.lt_u (local.get $i) (i32.const 8192))))
-    (local.set $i (i32.const 0))
-    (loop $read
-      (local.set $sum (i64.add (local.get $sum) (i64.load (i32.shl (local.get $i) (i32.const 3)))))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br_if $read (i32.lt_u (local.get $i) (i32.const 8192))))
-    (local.get $sum)))
-"#;
 
 /// wasmer's own tunables, but with dynamic memories.
 struct DynamicMemories(BaseTunables);

@@ -26,6 +26,8 @@ use std::time::{Duration, Instant};
 
 use wasmer::Interrupter;
 
+use crate::error::{Error, Result};
+
 /// How often the watchdog looks at running calls: a call stops at most this long (plus signal
 /// delivery) after its deadline.
 pub const TICK: Duration = Duration::from_millis(5);
@@ -45,14 +47,20 @@ pub struct Watch {
 }
 
 impl Watch {
-    /// A watch for calls on the store `interrupter` belongs to, known to the watchdog.
-    pub fn new(interrupter: Interrupter) -> Arc<Watch> {
+    /// A watch for calls on the store `interrupter` belongs to, known to the watchdog. Fails
+    /// when the watchdog thread could not be started: a deadline nobody enforces is refused.
+    pub fn new(interrupter: Interrupter) -> Result<Arc<Watch>> {
+        let watchdog = watchdog().map_err(|err| {
+            Error::LimitReached(format!(
+                "could not start the thread that enforces deadlines ({err}); free threads or memory, or load the function without a timeout"
+            ))
+        })?;
         let watch = Arc::new(Watch {
             state: AtomicU64::new(IDLE),
             interrupter,
         });
-        watchdog().register(&watch);
-        watch
+        watchdog.register(&watch);
+        Ok(watch)
     }
 
     /// Marks a call with `timeout` as running; pass what it returns to [`Watch::finish`].
@@ -126,24 +134,23 @@ struct Watchdog {
     wake: Condvar,
 }
 
-fn watchdog() -> &'static Watchdog {
-    static WATCHDOG: OnceLock<&'static Watchdog> = OnceLock::new();
-    WATCHDOG.get_or_init(|| {
+/// The watchdog, started on first use; the error of starting it, if that failed.
+fn watchdog() -> std::result::Result<&'static Watchdog, &'static str> {
+    static WATCHDOG: OnceLock<std::result::Result<&'static Watchdog, String>> = OnceLock::new();
+    let started = WATCHDOG.get_or_init(|| {
         epoch();
         let watchdog: &'static Watchdog = Box::leak(Box::new(Watchdog {
             watches: Mutex::new(Vec::new()),
             wake: Condvar::new(),
         }));
-        let started = std::thread::Builder::new()
+        std::thread::Builder::new()
             .name("pulsar-wasm-watchdog".to_owned())
-            .stack_size(64 << 10)
-            .spawn(move || watchdog.run());
-        if let Err(err) = started {
-            // Calls still run; only their deadlines are not enforced. Say so loudly.
-            log::error!("could not start the deadline watchdog thread, deadlines are not enforced: {err}");
-        }
-        watchdog
-    })
+            .stack_size(256 << 10)
+            .spawn(move || watchdog.run())
+            .map(|_| watchdog)
+            .map_err(|err| err.to_string())
+    });
+    started.as_ref().copied().map_err(String::as_str)
 }
 
 impl Watchdog {

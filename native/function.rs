@@ -313,7 +313,10 @@ fn instantiate(def: &FunctionDef) -> Result<LiveInstance> {
     } else {
         None
     };
-    let watch = def.limits.timeout.map(|_| Watch::new(store.interrupter()));
+    let watch = match def.limits.timeout {
+        Some(_) => Some(Watch::new(store.interrupter())?),
+        None => None,
+    };
     let memories = instance
         .exports
         .iter()
