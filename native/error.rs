@@ -7,7 +7,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::limits::{FUEL_SETTING, MEMORY_SETTING, START_FUEL, TIMEOUT_SETTING};
+use crate::limits::{FUEL_SETTING, MEMORY_SETTING, TIMEOUT_SETTING};
 
 /// What went wrong, grouped by what the user has to fix.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,20 +124,10 @@ impl std::error::Error for Error {}
 impl Error {
     /// Builds an instantiation error; running out of memory or address space for the
     /// instance's memories and tables is a [`Error::LimitReached`] that says what to change.
-    /// `has_start`: the module has a start function, and was compiled with fuel for it.
-    pub(crate) fn from_instantiation(err: wasmer::InstantiationError, has_start: bool) -> Error {
+    pub(crate) fn from_instantiation(err: wasmer::InstantiationError) -> Error {
         use wasmer::{InstantiationError, LinkError};
         match err {
-            InstantiationError::Start(trap) => match Error::from_runtime(trap) {
-                Error::Trap { code, message, trace } if has_start => Error::Trap {
-                    code,
-                    message: format!(
-                        "in the module's start function (which may execute at most {START_FUEL} instructions, and traps as unreachable past them): {message}"
-                    ),
-                    trace,
-                },
-                other => other,
-            },
+            InstantiationError::Start(trap) => Error::from_runtime(trap),
             // The caps' own refusal (normally caught at load, before compiling) says what to change.
             InstantiationError::Link(LinkError::Resource(msg)) if msg.contains(crate::limits::CAP_MARKER) => {
                 Error::LimitReached(msg)

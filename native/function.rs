@@ -184,31 +184,52 @@ impl Drop for LiveInstance {
     }
 }
 
+/// Runs `call` with the fuel and deadline of `limits`. Returns whether the watchdog signalled
+/// the call beside its outcome.
+#[inline]
+fn guarded<T>(
+    store: &mut Store,
+    fuel: Option<&Fuel>,
+    watch: Option<&Arc<Watch>>,
+    limits: &Limits,
+    call: impl FnOnce(&mut Store) -> std::result::Result<T, RuntimeError>,
+) -> (std::result::Result<T, RuntimeError>, bool) {
+    if let Some(fuel) = fuel {
+        // The points are a u64 in an i64 global; no budget is the largest count.
+        let budget = limits.fuel_per_call.unwrap_or(u64::MAX);
+        if let Err(err) = fuel.remaining.set(store, Value::I64(budget as i64)) {
+            return (Err(err), false);
+        }
+    }
+    match (watch, limits.timeout) {
+        (Some(watch), Some(timeout)) => {
+            // Marked before the watchdog can signal, cleared after any signal is consumed.
+            let _in_call = match InCall::enter() {
+                Ok(in_call) => in_call,
+                Err(err) => return (Err(RuntimeError::new(err.to_string())), false),
+            };
+            let ticket = watch.start(timeout);
+            let outcome = call(store);
+            (outcome, watch.finish(ticket))
+        }
+        _ => (call(store), false),
+    }
+}
+
 impl LiveInstance {
-    /// Calls the export with the fuel and deadline of `limits`. Returns whether the watchdog
-    /// signalled the call beside its outcome.
+    /// Calls the export with the fuel and deadline of `limits`.
     #[inline]
     fn call(&mut self, limits: &Limits, arg: i64) -> (std::result::Result<i64, RuntimeError>, bool) {
-        if let Some(fuel) = &self.fuel {
-            // The points are a u64 in an i64 global; no budget is the largest count.
-            let budget = limits.fuel_per_call.unwrap_or(u64::MAX);
-            if let Err(err) = fuel.remaining.set(&mut self.store, Value::I64(budget as i64)) {
-                return (Err(err), false);
-            }
-        }
-        match (&self.watch, limits.timeout) {
-            (Some(watch), Some(timeout)) => {
-                // Marked before the watchdog can signal, cleared after any signal is consumed.
-                let _in_call = match InCall::enter() {
-                    Ok(in_call) => in_call,
-                    Err(err) => return (Err(RuntimeError::new(err.to_string())), false),
-                };
-                let ticket = watch.start(timeout);
-                let outcome = self.func.call(&mut self.store, arg);
-                (outcome, watch.finish(ticket))
-            }
-            _ => (self.func.call(&mut self.store, arg), false),
-        }
+        let LiveInstance {
+            store,
+            func,
+            fuel,
+            watch,
+            ..
+        } = self;
+        guarded(store, fuel.as_ref(), watch.as_ref(), limits, |store| {
+            func.call(store, arg)
+        })
     }
 
     /// The error for a trap: a limit when one caused it, the guest's own trap otherwise.
@@ -254,8 +275,7 @@ pub fn new_instance(def: &FunctionDef) -> Result<(Store, Instance, TypedFunction
     // Before the first store: see `crate::signals`.
     crate::signals::init()?;
     let mut store = Store::new(def.module.engine.clone());
-    let instance = Instance::new(&mut store, &def.module.module, &Imports::new())
-        .map_err(|err| Error::from_instantiation(err, def.module.has_start))?;
+    let instance = Instance::new(&mut store, &def.module.module, &Imports::new()).map_err(Error::from_instantiation)?;
     let func = instance
         .exports
         .get_typed_function::<i64, i64>(&store, &def.export)
@@ -326,13 +346,45 @@ fn instantiate(def: &FunctionDef) -> Result<LiveInstance> {
         })
         .collect();
     INSTANCES.fetch_add(1, Ordering::Relaxed);
-    Ok(LiveInstance {
+    let mut live = LiveInstance {
         store,
         func,
         fuel,
         watch,
         memories,
-    })
+    };
+    if def.module.has_start {
+        run_start(&mut live, &instance, &def.limits)?;
+    }
+    Ok(live)
+}
+
+/// Calls the module's start function (exported by `module::export_start`) under the limits of
+/// a call.
+#[cold]
+fn run_start(live: &mut LiveInstance, instance: &Instance, limits: &Limits) -> Result<()> {
+    let start = instance
+        .exports
+        .get_typed_function::<(), ()>(&live.store, module::START_EXPORT)
+        .map_err(|e| Error::Instantiate(format!("the start function cannot be called: {e}")))?;
+    let (outcome, signalled) = guarded(
+        &mut live.store,
+        live.fuel.as_ref(),
+        live.watch.as_ref(),
+        limits,
+        |store| start.call(store),
+    );
+    match outcome {
+        Ok(()) => Ok(()),
+        Err(trap) => Err(match live.trap_error(trap, signalled, limits) {
+            Error::Trap { code, message, trace } => Error::Trap {
+                code,
+                message: format!("in the module's start function: {message}"),
+                trace,
+            },
+            other => other,
+        }),
+    }
 }
 
 /// One thread's instances, indexed by function slot index.

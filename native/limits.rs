@@ -23,10 +23,6 @@ pub const TIMEOUT_SETTING: &str = "WasmLimits.withTimeout, user config wasm.time
 /// The most pages any memory may have: 4 GiB, all a 32-bit memory can address.
 pub const MAX_MEMORY_PAGES: u32 = 65_536;
 
-/// Fuel a module's start function may use when the module is metered. A start function runs
-/// inside instantiation, where no deadline can reach it, so a module with one is always metered.
-pub const START_FUEL: u64 = 1_000_000_000;
-
 /// What one function may use. Memory and table caps apply to each instance (one per calling
 /// thread); fuel and the deadline apply to each call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,9 +110,10 @@ fn operator_cost(_: &Operator) -> u64 {
 
 type CostFunction = fn(&Operator) -> u64;
 
-/// A new metering middleware. One per engine: a `Metering` can process only one module.
+/// A new metering middleware. One per engine: a `Metering` can process only one module. Its
+/// initial budget is never used: every call into the module sets its own first.
 pub(crate) fn metering() -> Arc<Metering<CostFunction>> {
-    Arc::new(Metering::new(START_FUEL, operator_cost as CostFunction))
+    Arc::new(Metering::new(0, operator_cost as CostFunction))
 }
 
 /// Wasmer's base tunables with every memory and table capped. A declared maximum above the cap

@@ -58,10 +58,19 @@ pub fn new_engine(config: &EngineConfig) -> Engine {
     engine
 }
 
+/// The export under which a module's start function is called (see [`export_start`]).
+pub const START_EXPORT: &str = "__pulsar_wasm_start";
+
+/// Exports the library adds to a module: the start function, and the metering globals.
+fn is_internal(name: &str) -> bool {
+    name == START_EXPORT || name.starts_with("wasmer_metering_")
+}
+
 /// What a module declares that decides how it is compiled and whether it fits the caps.
 #[derive(Debug, Default)]
 struct Shape {
-    has_start: bool,
+    /// The start function's index, if the module has one.
+    start: Option<u32>,
     /// The largest initial size of any memory it defines, in pages.
     memory_pages: u64,
     /// The largest initial size of any table it defines, in elements.
@@ -74,7 +83,7 @@ fn shape(binary: &[u8]) -> Shape {
     let mut shape = Shape::default();
     for payload in Parser::new(0).parse_all(binary) {
         match payload {
-            Ok(Payload::StartSection { .. }) => shape.has_start = true,
+            Ok(Payload::StartSection { func, .. }) => shape.start = Some(func),
             Ok(Payload::MemorySection(memories)) => {
                 for memory in memories.into_iter().flatten() {
                     shape.memory_pages = shape.memory_pages.max(memory.initial);
@@ -123,7 +132,8 @@ pub struct CompiledModule {
     pub compile_time: Duration,
     /// The engine settings it was compiled with: caps, and whether it counts fuel.
     pub config: EngineConfig,
-    /// Whether it has a start function (which runs, metered, inside instantiation).
+    /// Whether it has a start function, exported as [`START_EXPORT`] and called after
+    /// instantiation under the function's limits.
     pub has_start: bool,
 }
 
@@ -132,6 +142,7 @@ impl CompiledModule {
     pub fn exports(&self) -> Vec<String> {
         self.module
             .exports()
+            .filter(|export| !is_internal(export.name()))
             .map(|export| format!("{}: {}", export.name(), describe_extern(export.ty())))
             .collect()
     }
@@ -209,11 +220,99 @@ fn cache() -> &'static Cache {
     CACHE.get_or_init(Default::default)
 }
 
+/// The module without its start section, exporting the start function as [`START_EXPORT`].
+///
+/// wasmer runs a start function inside instantiation, where neither a deadline nor a host
+/// interrupt reaches it: a start function that loops (a hostile module, or a bug) would hang the
+/// thread, and fuel alone does not bound time (a loop of large `memory.fill`s costs little fuel).
+/// Called as an export instead, it runs like any call: with the function's fuel and deadline.
+/// Sections are copied as they are, except the start section (dropped) and the export section
+/// (one export added; created where the start section was if the module has none).
+fn export_start(binary: &[u8], start: u32) -> Result<Vec<u8>> {
+    let mut out = binary.get(..8).map(<[u8]>::to_vec).unwrap_or_default();
+    let mut exported = false;
+    let entry = {
+        let mut entry = Vec::new();
+        leb128(&mut entry, START_EXPORT.len() as u64);
+        entry.extend_from_slice(START_EXPORT.as_bytes());
+        entry.push(0x00); // a function
+        leb128(&mut entry, u64::from(start));
+        entry
+    };
+    for payload in Parser::new(0).parse_all(binary) {
+        let payload = payload.map_err(|e| Error::Compile(e.to_string()))?;
+        let Some((id, range)) = payload.as_section() else {
+            continue;
+        };
+        let content = usize::try_from(range.start)
+            .ok()
+            .zip(usize::try_from(range.end).ok())
+            .and_then(|(from, to)| binary.get(from..to))
+            .ok_or_else(|| Error::Compile("a section runs past the end of the module".to_owned()))?;
+        match id {
+            START_SECTION => {
+                if !exported {
+                    let mut section = Vec::new();
+                    leb128(&mut section, 1);
+                    section.extend_from_slice(&entry);
+                    push_section(&mut out, EXPORT_SECTION, &section);
+                    exported = true;
+                }
+            }
+            EXPORT_SECTION => {
+                let (count, count_len) =
+                    read_leb128(content).ok_or_else(|| Error::Compile("malformed export section".to_owned()))?;
+                let mut section = Vec::with_capacity(content.len() + entry.len() + 5);
+                leb128(&mut section, count + 1);
+                section.extend_from_slice(&content[count_len..]);
+                section.extend_from_slice(&entry);
+                push_section(&mut out, EXPORT_SECTION, &section);
+                exported = true;
+            }
+            _ => push_section(&mut out, id, content),
+        }
+    }
+    Ok(out)
+}
+
+const EXPORT_SECTION: u8 = 7;
+const START_SECTION: u8 = 8;
+
+fn push_section(out: &mut Vec<u8>, id: u8, content: &[u8]) {
+    out.push(id);
+    leb128(out, content.len() as u64);
+    out.extend_from_slice(content);
+}
+
+fn leb128(out: &mut Vec<u8>, mut value: u64) {
+    loop {
+        let byte = (value & 0x7f) as u8;
+        value >>= 7;
+        if value == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+/// An unsigned LEB128 number at the start of `bytes`, and how many bytes it took.
+fn read_leb128(bytes: &[u8]) -> Option<(u64, usize)> {
+    let mut value = 0u64;
+    for (i, byte) in bytes.iter().enumerate().take(10) {
+        value |= u64::from(byte & 0x7f) << (7 * i);
+        if byte & 0x80 == 0 {
+            return Some((value, i + 1));
+        }
+    }
+    None
+}
+
 /// Compiles WebAssembly binary or WAT text for functions with `limits`, or returns the cached
 /// compilation of the same binary with the same engine settings.
 ///
-/// The module is metered when the limits ask for fuel, and when it has a start function: that
-/// runs inside instantiation, out of the deadline's reach, so fuel is what stops it.
+/// The module is metered when the limits ask for fuel. A start function is exported instead
+/// (see [`export_start`]) and called after instantiation under the same limits as every call.
 pub fn compile(bytes: &[u8], limits: &Limits) -> Result<Arc<CompiledModule>> {
     limits.validate()?;
     let binary = wasmer::wat2wasm(bytes).map_err(|e| Error::Compile(e.to_string()))?;
@@ -231,7 +330,7 @@ pub fn compile(bytes: &[u8], limits: &Limits) -> Result<Arc<CompiledModule>> {
             limits.table_elements,
         )));
     }
-    let config = limits.engine_key(limits.fuel_per_call.is_some() || shape.has_start);
+    let config = limits.engine_key(limits.fuel_per_call.is_some());
     let digest: [u8; 32] = Sha256::digest(&binary).into();
     let key = (digest, config);
     if let Some(hit) = cache().lock().get(&key).and_then(Weak::upgrade) {
@@ -243,6 +342,12 @@ pub fn compile(bytes: &[u8], limits: &Limits) -> Result<Arc<CompiledModule>> {
     let engine = new_engine(&config);
     // wasmer panics (rather than returning an error) when it cannot map memory for the code; the
     // panic poisons only this module's engine, which is dropped with it.
+    // The cache key, the reported hash and size stay those of the bytes the user gave.
+    let size = binary.len();
+    let binary = match shape.start {
+        Some(start) => std::borrow::Cow::Owned(export_start(&binary, start)?),
+        None => binary,
+    };
     let module = catch_unwind(AssertUnwindSafe(|| Module::from_binary(&engine, &binary)))
         .map_err(|panic| {
             Error::LimitReached(format!(
@@ -255,10 +360,10 @@ pub fn compile(bytes: &[u8], limits: &Limits) -> Result<Arc<CompiledModule>> {
         engine,
         module,
         hash: hex(&digest),
-        size: binary.len(),
+        size,
         compile_time: started.elapsed(),
         config,
-        has_start: shape.has_start,
+        has_start: shape.start.is_some(),
     });
     log::debug!(
         "compiled module {} ({} bytes, {:?}) in {:?}",

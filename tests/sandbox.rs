@@ -268,24 +268,55 @@ fn a_huge_table_grow_returns_minus_one_instead_of_allocating() {
 }
 
 #[test]
-fn a_start_function_that_never_ends_is_stopped_by_its_fuel() {
-    let wat = r#"(module
-      (func $init (loop $forever (br $forever)))
+fn a_start_function_runs_under_the_limits_of_a_call() {
+    // A start function runs when a thread first calls the function. It used to run inside
+    // instantiation, out of the deadline's reach: the long fuzz run hung on a generated module
+    // whose start function looped over large `memory.fill`s, which cost little fuel each.
+    let forever = r#"(module (memory 64)
+      (func $init (loop $forever
+        (memory.fill (i32.const 0) (i32.const 7) (i32.const 4194304))
+        (br $forever)))
       (start $init)
       (func (export "apply") (param i64) (result i64) local.get 0))"#;
-    // Neither fuel nor a deadline asked for: the start function is metered anyway.
-    let handle = load(wat, limits(None, None));
-    match call_i64(handle, 7) {
-        Err(Error::Trap { message, .. }) => assert!(message.contains("start function"), "{message}"),
-        other => panic!("expected the start function to be stopped, got {other:?}"),
+    let timeout = Duration::from_millis(200);
+    let handle = load(forever, limits(None, Some(timeout)));
+    for _ in 0..2 {
+        let started = Instant::now();
+        match call_i64(handle, 7) {
+            Err(Error::DeadlineExceeded { .. }) => {}
+            other => panic!("expected the start function to meet the deadline, got {other:?}"),
+        }
+        assert!(
+            started.elapsed() < timeout + Duration::from_secs(5),
+            "stopped after {:?}",
+            started.elapsed()
+        );
     }
     unload(handle);
+    // Fuel stops it too, though it bounds instructions, not time: each fill costs one.
+    let metered = load(forever, limits(Some(10_000), None));
+    assert!(matches!(call_i64(metered, 7), Err(Error::FuelExhausted { .. })));
+    unload(metered);
+    let traps = r#"(module (func $init unreachable) (start $init)
+      (func (export "apply") (param i64) (result i64) local.get 0))"#;
+    let handle = load(traps, Limits::default());
+    match call_i64(handle, 7) {
+        Err(Error::Trap { message, .. }) => assert!(message.contains("start function"), "{message}"),
+        other => panic!("expected the start function's trap, got {other:?}"),
+    }
+    unload(handle);
+    // A start function that ends sets up state once per instance; the export is not listed.
     let fine = r#"(module (global $g (mut i64) (i64.const 0))
-      (func $init (global.set $g (i64.const 40)))
+      (func $init (global.set $g (i64.add (global.get $g) (i64.const 40))))
       (start $init)
       (func (export "apply") (param i64) (result i64) (i64.add (local.get 0) (global.get $g))))"#;
-    let handle = load(fine, limits(None, None));
+    let handle = load(fine, limits(Some(1000), None));
     assert_eq!(call_i64(handle, 2), Ok(42));
+    assert_eq!(call_i64(handle, 2), Ok(42));
+    let exports = pulsar_wasm::definition(handle)
+        .map(|def| def.module.exports())
+        .unwrap_or_default();
+    assert_eq!(exports, vec!["apply: func (i64) -> (i64)".to_owned()]);
     unload(handle);
 }
 

@@ -67,6 +67,8 @@ public final class SignalStress {
         Map<String, LongAdder> outcomes = new ConcurrentHashMap<>();
         List<String> wrong = java.util.Collections.synchronizedList(new ArrayList<>());
         AtomicLong started = new AtomicLong();
+        // How long past its 1 ms deadline each stopped call returned, in microseconds.
+        java.util.concurrent.ConcurrentLinkedQueue<Long> overshoots = new java.util.concurrent.ConcurrentLinkedQueue<>();
         AtomicBoolean stop = new AtomicBoolean();
         long begin = System.nanoTime();
         ExecutorService pool = Executors.newFixedThreadPool(threads + 3);
@@ -90,11 +92,13 @@ public final class SignalStress {
                             f = kind == 4 ? fueled : plain;
                             x = kind == 4 ? 3 : kind - 1;
                         }
+                        long callStart = System.nanoTime();
                         try {
                             f.applyAsLong(x);
                             wrong.add("apply(" + x + ") returned");
                         } catch (WasmTrapException e) {
                             outcomes.computeIfAbsent(e.trapCode(), k -> new LongAdder()).increment();
+                            if (f == deadline) overshoots.add((System.nanoTime() - callStart) / 1_000 - 1_000);
                         }
                         long y = 10 + (i & 0xffff);
                         long r = f.applyAsLong(y);
@@ -156,6 +160,12 @@ public final class SignalStress {
         System.out.printf("%d trapping calls on %d threads in %.1f s, %s%n", traps, threads,
                 (System.nanoTime() - begin) / 1e9, Runtime.version());
         counts.forEach((k, v) -> System.out.printf("  %-26s %,d%n", k, v));
+        long[] late = overshoots.stream().mapToLong(Long::longValue).sorted().toArray();
+        if (late.length > 0) {
+            System.out.printf("  past the 1 ms deadline: median %.1f ms, p99 %.1f ms, max %.1f ms (%d calls)%n",
+                    late[late.length / 2] / 1e3, late[(int) (late.length * 0.99)] / 1e3, late[late.length - 1] / 1e3,
+                    late.length);
+        }
         if (!wrong.isEmpty() || traps != total) {
             System.out.println("WRONG (" + wrong.size() + "): " + wrong.subList(0, Math.min(20, wrong.size())));
             System.exit(1);
