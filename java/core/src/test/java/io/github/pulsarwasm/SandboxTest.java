@@ -100,6 +100,29 @@ class SandboxTest {
     }
 
     @Test
+    void aStartFunctionThatNeverEndsMeetsTheDeadlineOfTheFirstCall() {
+        byte[] module = Wat.bytes("""
+                (module (memory 1) (global $g (mut i64) (i64.const 0))
+                  (func $init
+                    (global.set $g (i64.const 40))
+                    (loop $forever (memory.fill (i32.const 0) (i32.const 7) (i32.const 65536)) (br $forever)))
+                  (start $init)
+                  (func (export "apply") (param i64) (result i64) (i64.add (local.get 0) (global.get $g))))
+                """);
+        try (WasmFunction f = WasmFunction.fromBytes(module, "apply",
+                WasmLimits.defaults().withTimeout(Duration.ofMillis(100)))) {
+            assertThrows(WasmTimeoutException.class, () -> f.applyAsLong(2));
+            assertThrows(WasmTimeoutException.class, () -> f.applyAsLong(2));
+            assertEquals(List.of("apply: func (i64) -> (i64)"), f.info().exports());
+        }
+        byte[] ends = Wat.bytes(new String(module, java.nio.charset.StandardCharsets.UTF_8)
+                .replace("(loop $forever (memory.fill (i32.const 0) (i32.const 7) (i32.const 65536)) (br $forever))", ""));
+        try (WasmFunction f = WasmFunction.fromBytes(ends)) {
+            assertEquals(42, f.applyAsLong(2));
+        }
+    }
+
+    @Test
     void aSubclassDeclaresItsLimitsInItsConstructor() {
         try (Spin spin = new Spin()) {
             assertEquals(Duration.ofMillis(100), spin.limits().timeout().orElseThrow());
