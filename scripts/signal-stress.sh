@@ -11,5 +11,5 @@ jar=java/bench/target/benchmarks.jar
 PULSAR_JAVA_HOME=$(scripts/java21.sh)
 for java in java "$PULSAR_JAVA_HOME/bin/java"; do
   printf '\n==> %s\n' "$("$java" -version 2>&1 | head -1)"
-  "$java" -cp "$jar" io.github.pulsarwasm.SignalStress "$@"
+  "$java" --enable-native-access=ALL-UNNAMED -cp "$jar" io.github.pulsarwasm.SignalStress "$@" 2>&1 | grep -v "^WARNING: Unknown module"
 done
