@@ -192,6 +192,9 @@ impl Tunables for CappedTunables {
         self.base.create_host_memory(&self.memory(ty)?, style)
     }
 
+    /// # Safety
+    /// The trait's contract: `vm_definition_location` points to a valid, owned memory
+    /// definition (in the instance's VMContext). wasmer upholds it; this passes it on unchanged.
     unsafe fn create_vm_memory(
         &self,
         ty: &MemoryType,
@@ -209,6 +212,9 @@ impl Tunables for CappedTunables {
         self.base.create_host_table(&self.table(ty)?, style)
     }
 
+    /// # Safety
+    /// The trait's contract: `vm_definition_location` points to a valid, owned table definition
+    /// (in the instance's VMContext). wasmer upholds it; this passes it on unchanged.
     unsafe fn create_vm_table(
         &self,
         ty: &TableType,

@@ -11,8 +11,9 @@
 //! The unsafe code of this module is `#[unsafe(no_mangle)]` on each native, whose
 //! symbol the JVM binds to a `native` method by name. The invariant, for every one of them:
 //! its Rust signature is the JNI signature of its Java declaration (`WasmLoader.java`, or
-//! `NativeBench.java` for `bench.rs`), and it returns without unwinding (every body runs inside
-//! [`boundary`] or [`boundary_fast`], or cannot panic). A jar and library from different builds
+//! `NativeBench.java` for `bench.rs`; for `JNI_OnLoad`, the one the JNI specification gives),
+//! and it returns without unwinding (every body runs inside
+//! [`boundary`], [`boundary_fast`] or `catch_unwind`, or cannot panic). A jar and library from different builds
 //! could disagree on a signature: `WasmLoader` refuses a library whose [`ABI_VERSION`] differs
 //! before calling anything else.
 //!
@@ -153,7 +154,7 @@ fn limits_from_java(
             Err(_) => return Err(invalid("the timeout", timeout_nanos)),
         },
     };
-    limits.validate()?;
+    // The values themselves are checked once, by `module::compile`.
     Ok(limits)
 }
 
