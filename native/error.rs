@@ -38,6 +38,17 @@ pub enum Error {
     DeadlineExceeded { timeout: Duration, trace: Vec<String> },
     /// The guest trapped while a memory of it was at the cap (where `memory.grow` returns -1).
     MemoryCapTrap { pages: u32, trap: Box<Error> },
+    /// The module does not follow the guest ABI it claims, or imports what the host lacks.
+    Abi(String),
+    /// A Java host function failed (threw); `cause` carries the exception.
+    HostFunction {
+        function: String,
+        message: String,
+        cause: Option<crate::host::Cause>,
+        trace: Vec<String>,
+    },
+    /// The guest reported that it could not handle the record (`pulsar_process` with bit 63).
+    Guest(String),
     /// The handle was unloaded (closed) or never valid.
     Closed,
     /// The calling thread is exiting and its instances are gone (a call from a thread-local
@@ -72,7 +83,8 @@ impl fmt::Display for Error {
             ),
             Error::UnresolvedImport { imports } => write!(
                 f,
-                "the module imports what the host does not provide: {} (build the guest without imports, e.g. without WASI, or export only pure functions)",
+                "the module imports what the host does not provide: {}. The host provides the functions of pulsar_v1 (to bytes/record guests) \
+                 and registered Java host functions (pulsar_user), not WASI: build the guest without WASI or libc imports (see docs/abi.md)",
                 imports.join(", ")
             ),
             Error::Instantiate(msg) => write!(f, "could not instantiate the module: {msg}"),
@@ -104,9 +116,23 @@ impl fmt::Display for Error {
                  and most guests trap when an allocation fails: raise the cap if the guest needs more ({MEMORY_SETTING}). {trap}",
                 u64::from(*pages) * 64 / 1024
             ),
+            Error::Abi(msg) => write!(f, "{msg}"),
+            Error::HostFunction {
+                function,
+                message,
+                trace,
+                ..
+            } => {
+                write!(f, "host function pulsar_user.{function} failed: {message}")?;
+                write_trace(f, trace)
+            }
+            Error::Guest(msg) => write!(f, "the guest failed the record: {msg}"),
             Error::Closed => write!(f, "the WASM function is closed"),
             Error::ThreadExiting => write!(f, "the calling thread is exiting; its WASM instances are gone"),
-            Error::Reentrant => write!(f, "re-entrant call into WASM on the same thread is not supported"),
+            Error::Reentrant => write!(
+                f,
+                "re-entrant call into WASM: a host function may not call a WASM function on the thread that runs its guest"
+            ),
             Error::InvalidArgument(msg) | Error::LimitReached(msg) => write!(f, "{msg}"),
         }
     }

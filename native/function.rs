@@ -15,17 +15,19 @@
 
 #![forbid(unsafe_code)]
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use parking_lot::Mutex;
 use wasmer::sys::vm::TrapCode;
-use wasmer::{Global, Imports, Instance, Memory, RuntimeError, Store, Type, TypedFunction, Value};
+use wasmer::{FunctionEnv, Global, Instance, Memory, RuntimeError, Store, TypedFunction, Value};
 
+use crate::abi::{self, Decoded, Entry, HostEnv};
 use crate::deadline::Watch;
 use crate::error::{Error, Result};
+use crate::host::HostSpec;
 use crate::limits::Limits;
 use crate::module::{self, CompiledModule};
 use crate::signals::InCall;
@@ -51,12 +53,16 @@ impl Handle {
     }
 }
 
-/// What a handle refers to: a compiled module, the export to call and the limits of a call.
+/// What a handle refers to: a compiled module, how it is entered, the limits of a call, and
+/// what its guest can reach on the host.
 #[derive(Debug)]
 pub struct FunctionDef {
     pub module: Arc<CompiledModule>,
+    /// The export called per call: the `(i64) -> i64` export, or `pulsar_process`.
     pub export: String,
+    pub entry: Entry,
     pub limits: Limits,
+    pub spec: Arc<HostSpec>,
 }
 
 #[derive(Default)]
@@ -98,18 +104,26 @@ fn allocate(def: FunctionDef) -> Result<Handle> {
     Ok(Handle((u64::from(generation) << 32) | index as u64))
 }
 
-/// Compiles (or reuses) a module and checks that `export` is a function `(i64) -> i64`.
+/// Compiles (or reuses) a module and checks that `export` is a function `(i64) -> i64` that
+/// imports nothing.
 pub fn load_i64(bytes: &[u8], export: &str, limits: Limits) -> Result<Handle> {
-    if export.is_empty() {
+    load(bytes, Some(export), limits, Arc::new(HostSpec::default()))
+}
+
+/// Compiles (or reuses) a module and checks its entry and imports (`abi::entry_of`): a v0
+/// function of numbers entered at `export`, or, when `export` is `None`, a v1 guest.
+pub fn load(bytes: &[u8], export: Option<&str>, limits: Limits, spec: Arc<HostSpec>) -> Result<Handle> {
+    if export.is_some_and(str::is_empty) {
         return Err(Error::InvalidArgument("the export name must not be empty".to_owned()));
     }
     let module = module::compile(bytes, &limits)?;
-    module.check_export(export, &[Type::I64], &[Type::I64])?;
-    module.check_no_imports()?;
+    let entry = abi::entry_of(&module, export, &spec)?;
     allocate(FunctionDef {
         module,
-        export: export.to_owned(),
+        export: export.unwrap_or(abi::PROCESS).to_owned(),
+        entry,
         limits,
+        spec,
     })
 }
 
@@ -135,7 +149,9 @@ pub fn unload(handle: Handle) -> bool {
         if slot.generation.load(Ordering::Acquire) != handle.generation() {
             return false;
         }
-        *def = None;
+        if let Some(host) = def.take().and_then(|def| def.spec.host.clone()) {
+            host.close();
+        }
         slot.generation.fetch_add(1, Ordering::AcqRel);
     }
     FUNCTIONS.indices.release(handle.index());
@@ -160,16 +176,46 @@ pub fn instances_in_use() -> usize {
     INSTANCES.load(Ordering::Relaxed)
 }
 
-/// A store with one instance of a module, its export, and what enforces the limits.
+/// A store with one instance of a module, its entry, and what enforces the limits.
 struct LiveInstance {
     store: Store,
-    func: TypedFunction<i64, i64>,
+    entry: LiveEntry,
+    /// The host functions' state, when the module imports any or is a v1 guest.
+    env: Option<FunctionEnv<HostEnv>>,
     /// The metering globals, when the module is metered.
     fuel: Option<Fuel>,
     /// Set when calls have a deadline.
     watch: Option<Arc<Watch>>,
     /// The exported memories, to tell whether a trap came with memory at its cap.
     memories: Vec<Memory>,
+}
+
+enum LiveEntry {
+    I64(TypedFunction<i64, i64>),
+    V1(V1Entry),
+}
+
+/// A v1 guest's exports and the input buffer the host got from it.
+struct V1Entry {
+    process: TypedFunction<(i32, i32), i64>,
+    alloc: TypedFunction<i32, i32>,
+    free: Option<TypedFunction<(i32, i32), ()>>,
+    memory: Memory,
+    /// `(ptr, capacity)` of the input buffer; capacity 0 before the first record.
+    input: (u32, u32),
+}
+
+/// A failed v1 record: the error, and whether the instance must be discarded (after a trap;
+/// a guest's own error keeps it).
+struct Failed {
+    error: Error,
+    discard: bool,
+}
+
+impl Failed {
+    fn discard(error: Error) -> Failed {
+        Failed { error, discard: true }
+    }
 }
 
 /// The two globals the metering middleware adds to a module.
@@ -222,19 +268,231 @@ impl LiveInstance {
     fn call(&mut self, limits: &Limits, arg: i64) -> (std::result::Result<i64, RuntimeError>, bool) {
         let LiveInstance {
             store,
-            func,
+            entry,
             fuel,
             watch,
             ..
         } = self;
-        guarded(store, fuel.as_ref(), watch.as_ref(), limits, |store| {
-            func.call(store, arg)
-        })
+        match entry {
+            LiveEntry::I64(func) => guarded(store, fuel.as_ref(), watch.as_ref(), limits, |store| {
+                func.call(store, arg)
+            }),
+            LiveEntry::V1(_) => (Err(RuntimeError::new("not a function of numbers")), false),
+        }
+    }
+
+    /// Runs one record through a v1 guest and builds the reply (`abi::reply`).
+    fn process(&mut self, limits: &Limits, input: &[u8]) -> std::result::Result<Vec<u8>, Failed> {
+        let LiveInstance {
+            store,
+            entry,
+            fuel,
+            watch,
+            env,
+            ..
+        } = self;
+        let (LiveEntry::V1(v1), Some(env)) = (entry, env.as_ref()) else {
+            return Err(Failed::discard(Error::InvalidArgument(
+                "the function is not a bytes/record guest".to_owned(),
+            )));
+        };
+        let len = u32::try_from(input.len())
+            .ok()
+            .filter(|len| u64::from(*len) <= abi::MAX_RESULT_LEN)
+            .ok_or_else(|| {
+                Failed::discard(Error::InvalidArgument(format!(
+                    "a record of {} bytes is larger than the 1 GiB a guest can take",
+                    input.len()
+                )))
+            })?;
+        // Allocated on the first record even when empty, so the guest never sees a null input.
+        if len > v1.input.1 || v1.input.1 == 0 {
+            let (old_ptr, old_cap) = v1.input;
+            if old_cap > 0 {
+                if let Some(free) = &v1.free {
+                    let (outcome, signalled) = guarded(store, fuel.as_ref(), watch.as_ref(), limits, |store| {
+                        free.call(store, old_ptr as i32, old_cap as i32)
+                    });
+                    outcome.map_err(|trap| (trap, signalled)).map_err(|(trap, signalled)| {
+                        Failed::discard(in_export(
+                            self_trap(store, fuel, trap, signalled, limits, &v1.memory),
+                            abi::FREE,
+                        ))
+                    })?;
+                }
+                v1.input = (0, 0);
+            }
+            let cap = len
+                .max(abi::MIN_INPUT_BUFFER)
+                .checked_next_power_of_two()
+                .unwrap_or(len);
+            let (outcome, signalled) = guarded(store, fuel.as_ref(), watch.as_ref(), limits, |store| {
+                v1.alloc.call(store, cap as i32)
+            });
+            let ptr = outcome.map_err(|trap| {
+                Failed::discard(in_export(
+                    self_trap(store, fuel, trap, signalled, limits, &v1.memory),
+                    abi::ALLOC,
+                ))
+            })? as u32;
+            let size = v1.memory.view(store).data_size();
+            if ptr == 0 || u64::from(ptr) + u64::from(cap) > size {
+                return Err(Failed::discard(Error::Trap {
+                    code: None,
+                    message: if ptr == 0 {
+                        format!("{}({cap}) returned 0: the guest is out of memory", abi::ALLOC)
+                    } else {
+                        format!(
+                            "{}({cap}) returned {ptr}, which is not inside its memory of {size} bytes",
+                            abi::ALLOC
+                        )
+                    },
+                    trace: Vec::new(),
+                }));
+            }
+            v1.input = (ptr, cap);
+        }
+        let ptr = v1.input.0;
+        v1.memory.view(store).write(u64::from(ptr), input).map_err(|e| {
+            Failed::discard(Error::Trap {
+                code: None,
+                message: e.to_string(),
+                trace: Vec::new(),
+            })
+        })?;
+        env.as_mut(store).begin_record();
+        let (outcome, signalled) = guarded(store, fuel.as_ref(), watch.as_ref(), limits, |store| {
+            v1.process.call(store, ptr as i32, len as i32)
+        });
+        env.as_mut(store).in_record = false;
+        let result = match outcome {
+            Ok(result) => result,
+            Err(trap) => {
+                let error = match env.as_mut(store).failure.take() {
+                    Some((function, failure)) => Error::HostFunction {
+                        function,
+                        message: failure.message,
+                        cause: failure.cause,
+                        trace: Error::trace_of(&trap),
+                    },
+                    None => self_trap(store, fuel, trap, signalled, limits, &v1.memory),
+                };
+                return Err(Failed::discard(error));
+            }
+        };
+        let read = |store: &Store, ptr: u32, len: u32| -> std::result::Result<Vec<u8>, Failed> {
+            let view = v1.memory.view(store);
+            let mut bytes = vec![0; len as usize];
+            view.read(u64::from(ptr), &mut bytes).map_err(|_| {
+                Failed::discard(Error::Trap {
+                    code: None,
+                    message: format!(
+                        "bad pointer from the guest: {} returned bytes at {ptr}..{} outside its memory of {} bytes",
+                        abi::PROCESS,
+                        u64::from(ptr) + u64::from(len),
+                        view.data_size()
+                    ),
+                    trace: Vec::new(),
+                })
+            })?;
+            Ok(bytes)
+        };
+        let (kind, output) = match abi::decode_result(result) {
+            Decoded::None => (abi::outcome::NONE, Vec::new()),
+            Decoded::Value { ptr, len } => (abi::outcome::VALUE, read(store, ptr, len)?),
+            Decoded::Record { ptr, len } => {
+                let record = read(store, ptr, len)?;
+                if !abi::valid_output_record(&record) {
+                    return Err(Failed {
+                        error: Error::Guest(format!(
+                            "{} returned a malformed output record ({len} bytes; see docs/abi.md)",
+                            abi::PROCESS
+                        )),
+                        discard: false,
+                    });
+                }
+                (abi::outcome::RECORD, record)
+            }
+            Decoded::Error { ptr, len } => {
+                let message = read(store, ptr, len)?;
+                return Err(Failed {
+                    error: Error::Guest(String::from_utf8_lossy(&message).into_owned()),
+                    discard: false,
+                });
+            }
+        };
+        Ok(abi::reply(kind, &output, &env.as_ref(store).effects))
     }
 
     /// The error for a trap: a limit when one caused it, the guest's own trap otherwise.
     #[cold]
     fn trap_error(&mut self, trap: RuntimeError, signalled: bool, limits: &Limits) -> Error {
+        if let Some((function, failure)) = self
+            .env
+            .as_ref()
+            .and_then(|env| env.as_mut(&mut self.store).failure.take())
+        {
+            return Error::HostFunction {
+                function,
+                message: failure.message,
+                cause: failure.cause,
+                trace: Error::trace_of(&trap),
+            };
+        }
+        classify_trap(
+            &mut self.store,
+            self.fuel.as_ref(),
+            &self.memories,
+            trap,
+            signalled,
+            limits,
+        )
+    }
+}
+
+/// A trap of a v1 call, classified as `LiveInstance::trap_error` does.
+#[cold]
+fn self_trap(
+    store: &mut Store,
+    fuel: &Option<Fuel>,
+    trap: RuntimeError,
+    signalled: bool,
+    limits: &Limits,
+    memory: &Memory,
+) -> Error {
+    classify_trap(
+        store,
+        fuel.as_ref(),
+        std::slice::from_ref(memory),
+        trap,
+        signalled,
+        limits,
+    )
+}
+
+/// Names the guest export a trap came from.
+fn in_export(error: Error, export: &str) -> Error {
+    match error {
+        Error::Trap { code, message, trace } => Error::Trap {
+            code,
+            message: format!("in the guest's {export}: {message}"),
+            trace,
+        },
+        other => other,
+    }
+}
+
+/// The error for a trap: a limit when one caused it, the guest's own trap otherwise.
+#[cold]
+fn classify_trap(
+    store: &mut Store,
+    fuel: Option<&Fuel>,
+    memories: &[Memory],
+    trap: RuntimeError,
+    signalled: bool,
+    limits: &Limits,
+) -> Error {
+    {
         let code = trap.clone().to_trap();
         if signalled && code == Some(TrapCode::HostInterrupt) {
             if let Some(timeout) = limits.timeout {
@@ -245,8 +503,8 @@ impl LiveInstance {
             }
         }
         if code == Some(TrapCode::UnreachableCodeReached) {
-            if let Some(fuel) = &self.fuel {
-                if fuel.exhausted.get(&mut self.store) == Value::I32(1) {
+            if let Some(fuel) = fuel {
+                if fuel.exhausted.get(store) == Value::I32(1) {
                     return Error::FuelExhausted {
                         fuel: limits.fuel_per_call.unwrap_or(u64::MAX),
                         trace: Error::trace_of(&trap),
@@ -254,10 +512,9 @@ impl LiveInstance {
                 }
             }
         }
-        let at_cap = self
-            .memories
+        let at_cap = memories
             .iter()
-            .any(|memory| memory.view(&self.store).size().0 >= limits.memory_pages);
+            .any(|memory| memory.view(store).size().0 >= limits.memory_pages);
         let err = Error::from_runtime(trap);
         if at_cap {
             Error::MemoryCapTrap {
@@ -270,17 +527,25 @@ impl LiveInstance {
     }
 }
 
-/// A fresh store and instance of `def`'s module, and its export as a typed function.
-pub fn new_instance(def: &FunctionDef) -> Result<(Store, Instance, TypedFunction<i64, i64>)> {
+/// A fresh store and instance of `def`'s module, with its host functions bound to a new env
+/// when it imports any (or is a v1 guest, whose host functions need the memory).
+pub fn new_instance(def: &FunctionDef) -> Result<(Store, Instance, Option<FunctionEnv<HostEnv>>)> {
     // Before the first store: see `crate::signals`.
     crate::signals::init()?;
     let mut store = Store::new(def.module.engine.clone());
-    let instance = Instance::new(&mut store, &def.module.module, &Imports::new()).map_err(Error::from_instantiation)?;
-    let func = instance
-        .exports
-        .get_typed_function::<i64, i64>(&store, &def.export)
-        .map_err(|e| Error::Instantiate(e.to_string()))?;
-    Ok((store, instance, func))
+    let needs_env = matches!(def.entry, Entry::V1 { .. }) || def.module.module.imports().next().is_some();
+    let env = needs_env.then(|| FunctionEnv::new(&mut store, HostEnv::new(def.spec.clone())));
+    let imports = match &env {
+        Some(env) => abi::imports(&def.module, &mut store, env, &def.spec)?,
+        None => wasmer::Imports::new(),
+    };
+    let instance = Instance::new(&mut store, &def.module.module, &imports).map_err(Error::from_instantiation)?;
+    if let Some(env) = &env {
+        if let Ok(memory) = instance.exports.get_memory("memory") {
+            env.as_mut(&mut store).memory = Some(memory.clone());
+        }
+    }
+    Ok((store, instance, env))
 }
 
 /// This thread's instance of one function: created on the first call, dropped after a trap.
@@ -312,16 +577,91 @@ impl ThreadInstance {
             }
         }
     }
+
+    /// Runs one record through a v1 guest; a failed record's log lines and metrics go to the
+    /// host before the error returns.
+    fn process(&self, input: &[u8]) -> Result<Vec<u8>> {
+        let mut live = self.live.try_borrow_mut().map_err(|_| Error::Reentrant)?;
+        let instance = match &mut *live {
+            Some(instance) => instance,
+            empty => empty.insert(instantiate(&self.def)?),
+        };
+        match instance.process(&self.def.limits, input) {
+            Ok(reply) => Ok(reply),
+            Err(Failed { error, discard }) => {
+                instance.deliver_diagnostics(&self.def);
+                if discard {
+                    *live = None;
+                }
+                Err(error)
+            }
+        }
+    }
+}
+
+impl LiveInstance {
+    /// Hands the log lines and metrics collected outside a successful record to the host.
+    #[cold]
+    fn deliver_diagnostics(&mut self, def: &FunctionDef) {
+        let Some(env) = &self.env else { return };
+        let diagnostics = env.as_mut(&mut self.store).effects.take_diagnostics();
+        if let (false, Some(host)) = (diagnostics.is_empty(), &def.spec.host) {
+            let mut effects = Vec::with_capacity(4 + diagnostics.len());
+            let count = count_effects(&diagnostics);
+            effects.extend_from_slice(&count.to_le_bytes());
+            effects.extend_from_slice(&diagnostics);
+            host_call(|| host.discarded(&effects));
+        }
+    }
+}
+
+/// How many effects an encoded list holds (log lines and metrics only, as diagnostics are).
+fn count_effects(encoded: &[u8]) -> u32 {
+    let mut count = 0;
+    let mut at = 0;
+    let len_at = |at: usize| -> usize {
+        encoded.get(at..at + 4).map_or(usize::MAX / 2, |b| {
+            u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize
+        })
+    };
+    while at < encoded.len() {
+        count += 1;
+        at = match encoded[at] {
+            // level, then the line
+            abi::tag::LOG => at + 2 + 4 + len_at(at + 2),
+            // the name, then 8 bytes
+            _ => at + 1 + 4 + len_at(at + 1) + 8,
+        };
+    }
+    count
 }
 
 #[cold]
 #[inline(never)]
 fn instantiate(def: &FunctionDef) -> Result<LiveInstance> {
-    let (store, instance, func) = new_instance(def)?;
+    let (mut store, instance, env) = new_instance(def)?;
+    let exports = &instance.exports;
+    let typed_err = |e: wasmer::ExportError| Error::Instantiate(e.to_string());
+    let entry = match &def.entry {
+        Entry::I64 { export } => LiveEntry::I64(
+            exports
+                .get_typed_function::<i64, i64>(&store, export)
+                .map_err(typed_err)?,
+        ),
+        Entry::V1 { has_free, .. } => LiveEntry::V1(V1Entry {
+            process: exports.get_typed_function(&store, abi::PROCESS).map_err(typed_err)?,
+            alloc: exports.get_typed_function(&store, abi::ALLOC).map_err(typed_err)?,
+            free: match has_free {
+                true => Some(exports.get_typed_function(&store, abi::FREE).map_err(typed_err)?),
+                false => None,
+            },
+            memory: exports.get_memory("memory").map_err(typed_err)?.clone(),
+            input: (0, 0),
+        }),
+    };
     let fuel = if def.module.config.metered {
         let global = |name: &str| {
-            instance
-                .exports
+            exports
                 .get_global(name)
                 .cloned()
                 .map_err(|e| Error::Instantiate(format!("the metering global is missing: {e}")))
@@ -337,49 +677,65 @@ fn instantiate(def: &FunctionDef) -> Result<LiveInstance> {
         Some(_) => Some(Watch::new(store.interrupter())?),
         None => None,
     };
-    let memories = instance
-        .exports
+    let memories = exports
         .iter()
         .filter_map(|(_, export)| match export {
             wasmer::Extern::Memory(memory) => Some(memory.clone()),
             _ => None,
         })
         .collect();
+    // Keep `store` borrowed by nothing from here on.
+    let _ = &mut store;
     INSTANCES.fetch_add(1, Ordering::Relaxed);
     let mut live = LiveInstance {
         store,
-        func,
+        entry,
+        env,
         fuel,
         watch,
         memories,
     };
-    if def.module.has_start {
-        run_start(&mut live, &instance, &def.limits)?;
-    }
-    Ok(live)
+    let mut init = || -> Result<()> {
+        if def.module.has_start {
+            run_export(
+                &mut live,
+                &instance,
+                &def.limits,
+                module::START_EXPORT,
+                "the module's start function",
+            )?;
+        }
+        if matches!(def.entry, Entry::V1 { .. }) && instance.exports.get_function(abi::INITIALIZE).is_ok() {
+            run_export(&mut live, &instance, &def.limits, abi::INITIALIZE, abi::INITIALIZE)?;
+        }
+        Ok(())
+    };
+    let outcome = init();
+    // Log lines of the start function or `_initialize` are not lost, whatever the outcome.
+    live.deliver_diagnostics(def);
+    outcome.map(|()| live)
 }
 
-/// Calls the module's start function (exported by `module::export_start`) under the limits of
-/// a call.
+/// Calls a `() -> ()` export once (the start function, `_initialize`) under the limits of a call.
 #[cold]
-fn run_start(live: &mut LiveInstance, instance: &Instance, limits: &Limits) -> Result<()> {
-    let start = instance
+fn run_export(live: &mut LiveInstance, instance: &Instance, limits: &Limits, export: &str, what: &str) -> Result<()> {
+    let function = instance
         .exports
-        .get_typed_function::<(), ()>(&live.store, module::START_EXPORT)
-        .map_err(|e| Error::Instantiate(format!("the start function cannot be called: {e}")))?;
+        .get_typed_function::<(), ()>(&live.store, export)
+        .map_err(|e| Error::Instantiate(format!("{what} cannot be called: {e}")))?;
     let (outcome, signalled) = guarded(
         &mut live.store,
         live.fuel.as_ref(),
         live.watch.as_ref(),
         limits,
-        |store| start.call(store),
+        |store| function.call(store),
     );
     match outcome {
         Ok(()) => Ok(()),
         Err(trap) => Err(match live.trap_error(trap, signalled, limits) {
             Error::Trap { code, message, trace } => Error::Trap {
                 code,
-                message: format!("in the module's start function: {message}"),
+                message: format!("in {what}: {message}"),
                 trace,
             },
             other => other,
@@ -392,6 +748,10 @@ struct Local {
     entries: Vec<Option<(Handle, Rc<ThreadInstance>)>>,
     /// `UNLOADS` as of this thread's last sweep.
     seen_unloads: u64,
+    /// Set while a host function of a guest on this thread runs embedder code (Java): no wasm
+    /// call may start then. Nesting one guest's call inside another's on one thread would put
+    /// two deadline calls on one thread, and a guest's allocator could be entered again.
+    in_host_call: Cell<bool>,
 }
 
 impl Local {
@@ -432,7 +792,9 @@ impl Local {
 }
 
 thread_local! {
-    static LOCAL: RefCell<Local> = const { RefCell::new(Local { entries: Vec::new(), seen_unloads: 0 }) };
+    static LOCAL: RefCell<Local> = const {
+        RefCell::new(Local { entries: Vec::new(), seen_unloads: 0, in_host_call: Cell::new(false) })
+    };
 }
 
 /// This thread's instance of `handle` when its table already has it and nothing was unloaded
@@ -444,8 +806,8 @@ fn cached_instance(handle: Handle) -> Option<Rc<ThreadInstance>> {
     LOCAL
         .try_with(|cell| {
             let local = cell.try_borrow().ok()?;
-            if local.seen_unloads != UNLOADS.load(Ordering::Acquire) {
-                return None; // the slow path sweeps
+            if local.seen_unloads != UNLOADS.load(Ordering::Acquire) || local.in_host_call.get() {
+                return None; // the slow path sweeps, or refuses the call
             }
             local.existing(handle)
         })
@@ -461,6 +823,9 @@ fn thread_instance(handle: Handle) -> Result<Rc<ThreadInstance>> {
     let found = LOCAL.try_with(|cell| {
         // The table is borrowed only inside these closures, never across a call into wasm.
         let mut local = cell.try_borrow_mut().map_err(|_| Error::Reentrant)?;
+        if local.in_host_call.get() {
+            return Err(Error::Reentrant);
+        }
         if local.seen_unloads != UNLOADS.load(Ordering::Acquire) {
             local.sweep();
         }
@@ -483,4 +848,37 @@ pub fn call_i64(handle: Handle, arg: i64) -> Result<i64> {
         None => thread_instance(handle)?,
     };
     instance.call(arg)
+}
+
+/// Runs a v1 guest's record (`docs/abi.md`) on this thread's instance: `input` is the raw value
+/// or the record envelope; returns the reply (`abi::reply`).
+pub fn process(handle: Handle, input: &[u8]) -> Result<Vec<u8>> {
+    let instance = match cached_instance(handle) {
+        Some(instance) => instance,
+        None => thread_instance(handle)?,
+    };
+    instance.process(input)
+}
+
+/// Runs `f` (embedder code called by a host function) with wasm calls on this thread refused.
+pub(crate) fn host_call<T>(f: impl FnOnce() -> T) -> T {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            set_in_host_call(self.0);
+        }
+    }
+    let _reset = Reset(set_in_host_call(true));
+    f()
+}
+
+/// Sets the flag, returning its previous value.
+fn set_in_host_call(value: bool) -> bool {
+    LOCAL
+        .try_with(|cell| {
+            cell.try_borrow()
+                .map(|local| local.in_host_call.replace(value))
+                .unwrap_or(false)
+        })
+        .unwrap_or(false)
 }

@@ -5,9 +5,11 @@
 //! that exposes it to `WasmLoader.java`.
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod abi;
 pub mod deadline;
 pub mod error;
 pub mod function;
+pub mod host;
 mod jni;
 pub mod limits;
 pub mod module;
@@ -15,5 +17,6 @@ mod signals;
 mod slab;
 
 pub use error::{Error, Result};
-pub use function::{call_i64, definition, functions_loaded, instances_in_use, load_i64, unload, Handle};
+pub use function::{call_i64, definition, functions_loaded, instances_in_use, load, load_i64, process, unload, Handle};
+pub use host::{Grants, Host, HostFailure, HostFunction, HostSpec, Shape};
 pub use limits::Limits;

@@ -147,6 +147,15 @@ impl CompiledModule {
             .collect()
     }
 
+    /// The names of the exports (internal ones left out).
+    pub fn export_names(&self) -> Vec<String> {
+        self.module
+            .exports()
+            .filter(|export| !is_internal(export.name()))
+            .map(|export| export.name().to_owned())
+            .collect()
+    }
+
     /// Each import as `module.name: kind type`.
     pub fn imports(&self) -> Vec<String> {
         self.module
@@ -179,19 +188,9 @@ impl CompiledModule {
             }),
         }
     }
-
-    /// Fails with every import named when the module imports anything: the host provides none yet.
-    pub fn check_no_imports(&self) -> Result<()> {
-        let imports = self.imports();
-        if imports.is_empty() {
-            Ok(())
-        } else {
-            Err(Error::UnresolvedImport { imports })
-        }
-    }
 }
 
-fn describe_func(ty: &FunctionType) -> String {
+pub(crate) fn describe_func(ty: &FunctionType) -> String {
     // WAT spelling (`i64`, `funcref`), as a guest author writes it.
     let list = |types: &[Type]| {
         types
@@ -203,7 +202,7 @@ fn describe_func(ty: &FunctionType) -> String {
     format!("({}) -> ({})", list(ty.params()), list(ty.results()))
 }
 
-fn describe_extern(ty: &ExternType) -> String {
+pub(crate) fn describe_extern(ty: &ExternType) -> String {
     match ty {
         ExternType::Function(f) => format!("func {}", describe_func(f)),
         ExternType::Global(g) => format!("global {}", g.ty.to_string().to_lowercase()),

@@ -65,7 +65,9 @@ fn install() -> std::result::Result<(), String> {
     let result = unsafe {
         let mut router: libc::sigaction = std::mem::zeroed();
         router.sa_sigaction = route_sigusr1 as *const () as usize;
-        router.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
+        // SA_RESTART: a deadline signal that lands while the thread runs Java code (a host
+        // function's upcall, blocked in a read) must not fail that system call with EINTR.
+        router.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK | libc::SA_RESTART;
         libc::sigemptyset(&mut router.sa_mask);
         libc::sigaction(libc::SIGUSR1, &router, std::ptr::null_mut())
     };

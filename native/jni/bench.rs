@@ -49,7 +49,11 @@ pub extern "system" fn Java_io_github_pulsarwasm_NativeBench_wasmerLoopNanos<'lo
 ) -> jlong {
     boundary_fast(&mut env, &caller, || {
         let def = function::definition(Handle::from_raw(handle as u64))?;
-        let (mut store, _instance, typed) = function::new_instance(&def)?;
+        let (mut store, instance, _env) = function::new_instance(&def)?;
+        let typed = instance
+            .exports
+            .get_typed_function::<i64, i64>(&store, &def.export)
+            .map_err(|e| crate::Error::Instantiate(e.to_string()))?;
         loop_nanos(iterations, || {
             Ok(typed
                 .call(&mut store, std::hint::black_box(arg))

@@ -19,17 +19,20 @@
 //!
 //! Keep in sync with `java/core/src/main/java/io/github/pulsarwasm/WasmLoader.java`.
 
+mod host;
 mod throw;
 
+use std::collections::HashMap;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
-use std::sync::Once;
+use std::sync::{Arc, Once};
 use std::time::Duration;
 
-use jni::objects::{JByteArray, JClass, JString};
+use jni::objects::{JByteArray, JClass, JObject, JString};
 use jni::sys::{jboolean, jint, jlong};
 use jni::{Env, EnvUnowned};
 
 use crate::function::{self, Handle};
+use crate::host::{normalize_grant, Grants, Host, HostFunction, HostSpec, Shape};
 use crate::limits::Limits;
 use throw::{Failure, ThrowPolicy};
 
@@ -38,7 +41,7 @@ mod bench;
 
 /// Bumped whenever a native's signature or meaning changes; `WasmLoader` refuses a library
 /// whose version differs from its own, instead of failing later with a confusing error.
-pub const ABI_VERSION: jint = 4;
+pub const ABI_VERSION: jint = 5;
 
 /// Runs `f` with a JNI environment; errors and panics become Java exceptions and the
 /// native returns `T::default()`. A Java exception that is already pending is kept.
@@ -112,19 +115,112 @@ pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_load<'local>(
     table_elements: jint,
     fuel_per_call: jlong,
     timeout_nanos: jlong,
+    host_spec: JByteArray<'local>,
+    bridge: JObject<'local>,
 ) -> jlong {
     boundary(&mut env, &caller, |env| {
         if wasm.is_null() {
             return Err(Failure::Null("the WebAssembly bytes"));
         }
-        if export.is_null() {
-            return Err(Failure::Null("the export name"));
-        }
         let limits = limits_from_java(memory_pages, table_elements, fuel_per_call, timeout_nanos)?;
         let bytes = env.convert_byte_array(&wasm)?;
-        let export = export.try_to_string(env)?;
-        let handle = function::load_i64(&bytes, &export, limits)?;
+        // `null` asks for a bytes/record guest (ABI v1).
+        let export = if export.is_null() {
+            None
+        } else {
+            Some(export.try_to_string(env)?)
+        };
+        let spec = if host_spec.is_null() {
+            HostSpec::default()
+        } else {
+            let encoded = env.convert_byte_array(&host_spec)?;
+            let host: Option<Arc<dyn Host>> = if bridge.is_null() {
+                None
+            } else {
+                Some(Arc::new(host::JavaHost::new(env, &bridge)?))
+            };
+            decode_spec(&encoded, host)?
+        };
+        let handle = function::load(&bytes, export.as_deref(), limits, Arc::new(spec))?;
         Ok(handle.into_raw() as jlong)
+    })
+}
+
+/// Decodes what `HostBridge.encodeSpec` encodes (keep in sync): the host functions, the user
+/// config, and the grants, as u32 counts and u32-length-prefixed fields.
+fn decode_spec(bytes: &[u8], host: Option<Arc<dyn Host>>) -> Result<HostSpec, Failure> {
+    let mut reader = Reader { bytes, at: 0 };
+    let mut functions = Vec::new();
+    for _ in 0..reader.u32()? {
+        let name = reader.text()?;
+        let shape = Shape::from_name(&reader.text()?).ok_or_else(Reader::bad)?;
+        functions.push(HostFunction { name, shape });
+    }
+    let mut config = HashMap::new();
+    for _ in 0..reader.u32()? {
+        let key = reader.text()?;
+        config.insert(key, reader.field()?.to_vec());
+    }
+    let state = reader.u32()? != 0;
+    let mut publish = Vec::new();
+    for _ in 0..reader.u32()? {
+        let grant = reader.text()?;
+        publish.push(normalize_grant(&grant).ok_or_else(|| {
+            Failure::Core(crate::Error::InvalidArgument(format!(
+                "`{grant}` is not a topic name, or a prefix ending in `*`, that Pulsar would accept"
+            )))
+        })?);
+    }
+    Ok(HostSpec::new(functions, config, Grants { state, publish }, host))
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn bad() -> Failure {
+        Failure::Core(crate::Error::InvalidArgument("malformed host specification".to_owned()))
+    }
+
+    fn take(&mut self, len: usize) -> Result<&'a [u8], Failure> {
+        let end = self.at.checked_add(len).ok_or_else(Reader::bad)?;
+        let taken = self.bytes.get(self.at..end).ok_or_else(Reader::bad)?;
+        self.at = end;
+        Ok(taken)
+    }
+
+    fn u32(&mut self) -> Result<u32, Failure> {
+        let b = self.take(4)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    fn field(&mut self) -> Result<&'a [u8], Failure> {
+        let len = self.u32()? as usize;
+        self.take(len)
+    }
+
+    fn text(&mut self) -> Result<String, Failure> {
+        String::from_utf8(self.field()?.to_vec()).map_err(|_| Reader::bad())
+    }
+}
+
+/// Runs one record through a bytes/record guest; returns the reply (`abi::reply`).
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_process<'local>(
+    mut env: EnvUnowned<'local>,
+    caller: JClass<'local>,
+    handle: jlong,
+    input: JByteArray<'local>,
+) -> JByteArray<'local> {
+    boundary(&mut env, &caller, |env| {
+        if input.is_null() {
+            return Err(Failure::Null("the input"));
+        }
+        let input = env.convert_byte_array(&input)?;
+        let reply = function::process(Handle::from_raw(handle as u64), &input)?;
+        Ok(env.byte_array_from_slice(&reply)?)
     })
 }
 

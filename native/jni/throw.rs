@@ -4,7 +4,8 @@ use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use jni::errors::{Error as JniError, ErrorPolicy};
-use jni::objects::{JClass, JString, JThrowable, JValue};
+use jni::objects::{JClass, JObject, JString, JThrowable, JValue};
+use jni::refs::Global;
 use jni::{jni_sig, jni_str, Env};
 
 use crate::error::Error;
@@ -46,6 +47,8 @@ enum Kind {
     OutOfFuel = 8,
     Timeout = 9,
     MemoryCap = 10,
+    HostFunction = 11,
+    Guest = 12,
 }
 
 /// The Java exception kind and message for a failure.
@@ -56,8 +59,11 @@ fn exception_for(failure: &Failure) -> (Kind, String) {
             err @ (Error::MissingExport { .. }
             | Error::WrongSignature { .. }
             | Error::UnresolvedImport { .. }
+            | Error::Abi(_)
             | Error::Instantiate(_)),
         ) => (Kind::Link, err.to_string()),
+        Failure::Core(err @ Error::HostFunction { .. }) => (Kind::HostFunction, err.to_string()),
+        Failure::Core(err @ Error::Guest(_)) => (Kind::Guest, err.to_string()),
         Failure::Core(err @ Error::Trap { .. }) => (Kind::Trap, err.to_string()),
         Failure::Core(err @ Error::FuelExhausted { .. }) => (Kind::OutOfFuel, err.to_string()),
         Failure::Core(err @ Error::DeadlineExceeded { .. }) => (Kind::Timeout, err.to_string()),
@@ -86,18 +92,25 @@ fn throw(
     kind: Kind,
     message: &str,
     trap_code: Option<&str>,
+    cause: Option<&JObject<'_>>,
 ) -> jni::errors::Result<()> {
     let message = env.new_string(message)?;
     let code = match trap_code {
         Some(code) => env.new_string(code)?,
         None => JString::null(),
     };
+    let null = JObject::null();
     let exception = env
         .call_static_method(
             caller,
             jni_str!("exception"),
-            jni_sig!("(ILjava/lang/String;Ljava/lang/String;)Ljava/lang/Throwable;"),
-            &[JValue::Int(kind as i32), JValue::from(&message), JValue::from(&code)],
+            jni_sig!("(ILjava/lang/String;Ljava/lang/String;Ljava/lang/Throwable;)Ljava/lang/Throwable;"),
+            &[
+                JValue::Int(kind as i32),
+                JValue::from(&message),
+                JValue::from(&code),
+                JValue::from(cause.unwrap_or(&null)),
+            ],
         )?
         .l()?;
     let exception = env.cast_local::<JThrowable>(exception)?;
@@ -144,8 +157,16 @@ impl<T: Default> ErrorPolicy<T, Failure> for ThrowPolicy {
             Failure::Core(err) => trap_code(err),
             _ => None,
         };
+        // A Java host function's exception, kept by `jni::host`, becomes the cause.
+        let cause = match &failure {
+            Failure::Core(Error::HostFunction { cause: Some(cause), .. }) => cause
+                .0
+                .downcast_ref::<Global<JThrowable<'static>>>()
+                .map(|global| global.as_obj()),
+            _ => None,
+        };
         // `throw` reports the exception it raised as `Err(JavaException)`: that is success here.
-        match throw(env, caller, kind, &message, trap_code) {
+        match throw(env, caller, kind, &message, trap_code, cause) {
             Ok(()) | Err(JniError::JavaException) => Ok(T::default()),
             Err(other) => Err(other),
         }
@@ -164,7 +185,7 @@ impl<T: Default> ErrorPolicy<T, Failure> for ThrowPolicy {
             log::error!("{message}");
             return Ok(T::default());
         }
-        match throw(env, caller, Kind::Wasm, &message, None) {
+        match throw(env, caller, Kind::Wasm, &message, None, None) {
             Ok(()) | Err(JniError::JavaException) => Ok(T::default()),
             Err(other) => Err(other),
         }

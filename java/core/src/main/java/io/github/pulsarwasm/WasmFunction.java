@@ -78,14 +78,14 @@ public class WasmFunction implements Function<Long, Long>, AutoCloseable {
         String name = resource != null ? resource : defaultResource(self);
         this.source = "resource " + name + " of " + self.getName();
         this.limits = Objects.requireNonNull(limits, "limits must not be null");
-        this.handle = load(readResource(self, name), export, limits, source);
+        this.handle = load(readResource(self, name), export, limits, WasmHostFunctions.none(), source);
         this.cleanable = CLEANER.register(this, new Unload(handle));
     }
 
-    private WasmFunction(byte[] wasm, String export, WasmLimits limits, String source) {
+    private WasmFunction(byte[] wasm, String export, WasmLimits limits, WasmHostFunctions functions, String source) {
         this.source = source;
         this.limits = Objects.requireNonNull(limits, "limits must not be null");
-        this.handle = load(wasm, export, limits, source);
+        this.handle = load(wasm, export, limits, functions, source);
         this.cleanable = CLEANER.register(this, new Unload(handle));
     }
 
@@ -102,7 +102,16 @@ public class WasmFunction implements Function<Long, Long>, AutoCloseable {
     /** A function from WebAssembly binary or WAT text, calling the named export, under the given limits. */
     public static WasmFunction fromBytes(byte[] wasmOrWat, String export, WasmLimits limits) {
         Objects.requireNonNull(wasmOrWat, "wasmOrWat must not be null");
-        return new WasmFunction(wasmOrWat, export, limits, "bytes");
+        return new WasmFunction(wasmOrWat, export, limits, WasmHostFunctions.none(), "bytes");
+    }
+
+    /**
+     * A function from WebAssembly binary or WAT text whose guest may import the given Java host
+     * functions (module {@code pulsar_user}, see {@link WasmHostFunctions}).
+     */
+    public static WasmFunction fromBytes(byte[] wasmOrWat, String export, WasmLimits limits, WasmHostFunctions hostFunctions) {
+        Objects.requireNonNull(wasmOrWat, "wasmOrWat must not be null");
+        return new WasmFunction(wasmOrWat, export, limits, hostFunctions, "bytes");
     }
 
     /** A function from a class-path resource (a name like {@code com/acme/plus1.wasm}, no leading slash). */
@@ -124,7 +133,7 @@ public class WasmFunction implements Function<Long, Long>, AutoCloseable {
             throw new WasmException("WASM resource " + name + " not found in " + loader
                     + " (resource names have no leading slash, e.g. com/acme/plus1.wasm)");
         }
-        return new WasmFunction(read(url), export, limits, "resource " + name);
+        return new WasmFunction(read(url), export, limits, WasmHostFunctions.none(), "resource " + name);
     }
 
     /** A function from a {@code .wasm} or {@code .wat} file. */
@@ -141,7 +150,7 @@ public class WasmFunction implements Function<Long, Long>, AutoCloseable {
     public static WasmFunction fromPath(Path path, String export, WasmLimits limits) {
         Objects.requireNonNull(path, "path must not be null");
         try {
-            return new WasmFunction(Files.readAllBytes(path), export, limits, "file " + path);
+            return new WasmFunction(Files.readAllBytes(path), export, limits, WasmHostFunctions.none(), "file " + path);
         } catch (IOException e) {
             throw new UncheckedIOException("could not read WASM file " + path, e);
         }
@@ -207,11 +216,23 @@ public class WasmFunction implements Function<Long, Long>, AutoCloseable {
         return getClass().getSimpleName() + "[" + source + "]";
     }
 
-    private static long load(byte[] wasm, String export, WasmLimits limits, String source) {
+    private static long load(byte[] wasm, String export, WasmLimits limits, WasmHostFunctions functions, String source) {
         Objects.requireNonNull(export, "export must not be null");
+        Objects.requireNonNull(functions, "host functions must not be null");
+        byte[] spec = null;
+        Object bridge = null;
+        if (!functions.names().isEmpty()) {
+            SpecWriter writer = new SpecWriter();
+            functions.encode(writer);
+            writer.count(0); // no config
+            writer.count(0); // no state
+            writer.count(0); // no topics
+            spec = writer.toByteArray();
+            bridge = new HostBridge(functions, WasmContext.logging(source));
+        }
         try {
             return WasmLoader.load(wasm, export, limits.maxMemoryPages(), limits.maxTableElements(),
-                    limits.fuelOrZero(), limits.timeoutNanosOrZero());
+                    limits.fuelOrZero(), limits.timeoutNanosOrZero(), spec, bridge);
         } catch (WasmCompileException e) {
             throw new WasmCompileException(source + ": " + e.getMessage(), e);
         } catch (WasmLinkException e) {

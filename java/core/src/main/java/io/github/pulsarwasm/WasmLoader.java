@@ -16,7 +16,7 @@ import java.util.List;
  */
 public final class WasmLoader {
     /** Keep in sync with {@code ABI_VERSION} in {@code native/jni/mod.rs}. */
-    static final int ABI_VERSION = 4;
+    static final int ABI_VERSION = 5;
 
     private static final String LIBRARY_FILE;
 
@@ -48,7 +48,7 @@ public final class WasmLoader {
      * so the exception classes are always this class loader's own.
      */
     @SuppressWarnings("unused")
-    private static Throwable exception(int kind, String message, String trapCode) {
+    private static Throwable exception(int kind, String message, String trapCode, Throwable cause) {
         return switch (kind) {
             case 1 -> new WasmCompileException(message);
             case 2 -> new WasmLinkException(message);
@@ -60,6 +60,8 @@ public final class WasmLoader {
             case 8 -> new WasmFuelExhaustedException(message, trapCode);
             case 9 -> new WasmTimeoutException(message, trapCode);
             case 10 -> new WasmMemoryLimitException(message, trapCode);
+            case 11 -> new WasmHostFunctionException(message, cause);
+            case 12 -> new WasmGuestException(message);
             default -> new WasmException(message);
         };
     }
@@ -68,11 +70,19 @@ public final class WasmLoader {
     private static native int abiVersion();
 
     /**
-     * Compiles (or reuses) a module and checks {@code export} is {@code (i64) -> i64}; returns a
-     * handle. {@code fuelPerCall} and {@code timeoutNanos} are 0 for none.
+     * Compiles (or reuses) a module and checks its entry and imports; returns a handle.
+     * {@code export} is the {@code (i64) -> i64} export, or {@code null} for a bytes/record guest
+     * (ABI v1). {@code fuelPerCall} and {@code timeoutNanos} are 0 for none. {@code hostSpec}
+     * (host functions, config, grants; see {@code WasmProcessor}) and {@code bridge} may be null.
      */
     static native long load(byte[] wasmOrWat, String export, int maxMemoryPages, int maxTableElements,
-            long fuelPerCall, long timeoutNanos);
+            long fuelPerCall, long timeoutNanos, byte[] hostSpec, Object bridge);
+
+    /**
+     * Runs one record through a bytes/record guest on this OS thread's instance; returns the
+     * reply: outcome, output and effects ({@code native/abi.rs reply}).
+     */
+    static native byte[] process(long handle, byte[] input);
 
     /**
      * Calls the export behind {@code handle} on this OS thread's instance of the module

@@ -169,7 +169,7 @@ class WasmFunctionTest {
         }
         assertThrows(NullPointerException.class, () -> WasmFunction.fromBytes(null));
         assertThrows(NullPointerException.class, () -> WasmFunction.fromBytes(Wat.PLUS1, null));
-        NullPointerException e = assertThrows(NullPointerException.class, () -> WasmLoader.load(null, "apply", 16, 16, 0, 0));
+        NullPointerException e = assertThrows(NullPointerException.class, () -> WasmLoader.load(null, "apply", 16, 16, 0, 0, null, null));
         assertTrue(e.getMessage().contains("must not be null"), e.getMessage());
     }
 

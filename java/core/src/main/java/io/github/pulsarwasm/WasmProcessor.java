@@ -1,0 +1,257 @@
+package io.github.pulsarwasm;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
+import java.net.URL;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+
+/**
+ * A guest of bytes and records (ABI v1, {@code docs/abi.md}): it takes a message value, or a
+ * whole record, and returns a value, nothing (a filter), an error, or an output record; on the
+ * way it can log, read its config, use state and counters, record metrics, publish, and call
+ * Java host functions.
+ *
+ * <pre>{@code
+ * try (WasmProcessor p = WasmProcessor.builder().path(Path.of("enrich.wasm"))
+ *         .hostFunctions(WasmHostFunctions.builder().longFunction("score", x -> x * 7).build())
+ *         .config(Map.of("env", "prod")).grantState(true).grantPublish(List.of("side-*")).build()) {
+ *     byte[] out = p.apply("{\"id\":1}".getBytes(UTF_8));               // value in, value out
+ *     WasmOutputRecord r = p.process(WasmRecord.of(bytes).withKey("k"), myContext);
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe, with one instance per calling OS thread, like {@link WasmFunction}. Effects
+ * cross from the native side once per record, with the result, and are applied to the
+ * {@link WasmContext} in order before {@code process} returns.
+ */
+public final class WasmProcessor implements Function<byte[], byte[]>, AutoCloseable {
+    private static final Cleaner CLEANER = Cleaner.create();
+
+    private final long handle;
+    private final String source;
+    private final boolean wantsRecord;
+    private final HostBridge bridge;
+    private final WasmContext defaultContext;
+    private final Cleaner.Cleanable cleanable;
+
+    private WasmProcessor(Builder b) {
+        this.source = b.source;
+        this.defaultContext = b.context != null ? b.context : WasmContext.logging(source);
+        this.bridge = new HostBridge(b.functions, defaultContext);
+        SpecWriter spec = new SpecWriter();
+        b.functions.encode(spec);
+        spec.count(b.config.size());
+        b.config.forEach((key, value) -> {
+            spec.text(key);
+            spec.bytes(configValue(value));
+        });
+        spec.count(b.grantState ? 1 : 0);
+        spec.count(b.publishGrants.size());
+        b.publishGrants.forEach(spec::text);
+        WasmLimits limits = b.limits;
+        long loaded;
+        try {
+            loaded = WasmLoader.load(b.wasm, null, limits.maxMemoryPages(), limits.maxTableElements(), limits.fuelOrZero(),
+                    limits.timeoutNanosOrZero(), spec.toByteArray(), bridge);
+        } catch (WasmCompileException e) {
+            throw new WasmCompileException(source + ": " + e.getMessage(), e);
+        } catch (WasmLinkException e) {
+            throw new WasmLinkException(source + ": " + e.getMessage(), e);
+        } catch (WasmLimitException e) {
+            throw new WasmLimitException(source + ": " + e.getMessage(), e);
+        }
+        this.handle = loaded;
+        this.cleanable = CLEANER.register(this, () -> WasmLoader.unload(loaded));
+        this.wantsRecord = info().exports().stream().anyMatch(e -> e.startsWith("pulsar_wants_record:"));
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Whether the guest takes whole records (it exports {@code pulsar_wants_record}). */
+    public boolean wantsRecord() {
+        return wantsRecord;
+    }
+
+    /**
+     * Runs the guest over a value: returns the output value (an output record's value), or
+     * {@code null} when the guest filtered it out. Effects go to the builder's context.
+     */
+    @Override
+    public byte[] apply(byte[] value) {
+        WasmOutputRecord out = process(WasmRecord.of(Objects.requireNonNull(value, "value must not be null")), defaultContext);
+        return out == null ? null : out.value();
+    }
+
+    /** {@link #apply(byte[])} over UTF-8 text. */
+    public String applyString(String value) {
+        byte[] out = apply(value.getBytes(StandardCharsets.UTF_8));
+        return out == null ? null : new String(out, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Runs the guest over a record; its effects are applied to {@code context} (publishes
+     * acknowledged) before this returns. Returns {@code null} when the guest filtered it out.
+     *
+     * @throws WasmGuestException the guest reported an error
+     * @throws WasmTrapException the guest trapped, or hit a limit, or a host function threw
+     */
+    public WasmOutputRecord process(WasmRecord record, WasmContext context) {
+        Objects.requireNonNull(record, "record must not be null");
+        Objects.requireNonNull(context, "context must not be null");
+        byte[] input = wantsRecord ? record.encode() : record.valueUnsafe();
+        byte[] reply;
+        WasmContext previous = bridge.enter(context);
+        try {
+            reply = WasmLoader.process(handle, input);
+        } finally {
+            bridge.exit(previous);
+            Reference.reachabilityFence(this);
+        }
+        ByteBuffer in = ByteBuffer.wrap(reply).order(ByteOrder.LITTLE_ENDIAN);
+        int kind = in.get();
+        int length = in.getInt();
+        int at = in.position();
+        in.position(at + length);
+        List<CompletableFuture<?>> publishes = new ArrayList<>(0);
+        HostBridge.apply(in, context, publishes);
+        if (!publishes.isEmpty()) {
+            CompletableFuture.allOf(publishes.toArray(new CompletableFuture<?>[0])).join();
+        }
+        return switch (kind) {
+            case 0 -> null;
+            case 1 -> WasmOutputRecord.ofValue(Arrays.copyOfRange(reply, at, at + length));
+            default -> WasmOutputRecord.decode(Arrays.copyOfRange(reply, at, at + length));
+        };
+    }
+
+    /** Module facts: hash, size, compile time, exports. */
+    public WasmModuleInfo info() {
+        try {
+            return WasmLoader.describeHandle(handle);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    @Override
+    public void close() {
+        cleanable.clean();
+    }
+
+    @Override
+    public String toString() {
+        return "WasmProcessor[" + source + "]";
+    }
+
+    /** A config value as the guest reads it: strings as they are, anything else as JSON. */
+    static byte[] configValue(Object value) {
+        return (value instanceof String s ? s : Json.write(value)).getBytes(StandardCharsets.UTF_8);
+    }
+
+    public static final class Builder {
+        private byte[] wasm;
+        private String source;
+        private WasmLimits limits = WasmLimits.defaults();
+        private WasmHostFunctions functions = WasmHostFunctions.none();
+        private final Map<String, Object> config = new LinkedHashMap<>();
+        private boolean grantState;
+        private final List<String> publishGrants = new ArrayList<>();
+        private WasmContext context;
+
+        private Builder() {}
+
+        /** WebAssembly binary or WAT text. */
+        public Builder wasm(byte[] wasmOrWat) {
+            this.wasm = Objects.requireNonNull(wasmOrWat, "wasmOrWat must not be null").clone();
+            this.source = "bytes";
+            return this;
+        }
+
+        public Builder resource(ClassLoader loader, String name) {
+            URL url = Objects.requireNonNull(loader, "loader must not be null").getResource(name);
+            if (url == null) {
+                throw new WasmException("WASM resource " + name + " not found in " + loader
+                        + " (resource names have no leading slash, e.g. com/acme/enrich.wasm)");
+            }
+            try (InputStream in = url.openStream()) {
+                this.wasm = in.readAllBytes();
+            } catch (IOException e) {
+                throw new UncheckedIOException("could not read WASM resource " + url, e);
+            }
+            this.source = "resource " + name;
+            return this;
+        }
+
+        public Builder path(Path path) {
+            try {
+                this.wasm = Files.readAllBytes(path);
+            } catch (IOException e) {
+                throw new UncheckedIOException("could not read WASM file " + path, e);
+            }
+            this.source = "file " + path;
+            return this;
+        }
+
+        public Builder limits(WasmLimits limits) {
+            this.limits = Objects.requireNonNull(limits, "limits must not be null");
+            return this;
+        }
+
+        public Builder hostFunctions(WasmHostFunctions functions) {
+            this.functions = Objects.requireNonNull(functions, "functions must not be null");
+            return this;
+        }
+
+        /** The user config the guest reads with {@code config_get} (a snapshot, taken now). */
+        public Builder config(Map<String, ?> config) {
+            config.forEach((k, v) -> this.config.put(Objects.requireNonNull(k), Objects.requireNonNull(v, "config value of " + k)));
+            return this;
+        }
+
+        /** Grants state and counters. Not granted, they return NOT_PERMITTED to the guest. */
+        public Builder grantState(boolean grant) {
+            this.grantState = grant;
+            return this;
+        }
+
+        /**
+         * Grants publishing to these topics: names as Pulsar resolves them ({@code side} is
+         * {@code persistent://public/default/side}), or prefixes ending in {@code *}.
+         */
+        public Builder grantPublish(Collection<String> topics) {
+            topics.forEach(t -> publishGrants.add(Objects.requireNonNull(t)));
+            return this;
+        }
+
+        /** Where effects go when {@link WasmProcessor#apply} is used (default: log lines to a System.Logger). */
+        public Builder context(WasmContext context) {
+            this.context = Objects.requireNonNull(context);
+            return this;
+        }
+
+        public WasmProcessor build() {
+            if (wasm == null) {
+                throw new IllegalStateException("no module: call wasm(..), resource(..) or path(..)");
+            }
+            return new WasmProcessor(this);
+        }
+    }
+}

@@ -1,0 +1,215 @@
+//! [`Host`] for Java: upcalls to the function's `HostBridge` object.
+//!
+//! Discipline (each point is why the code is as it is):
+//! - the calling thread is attached (a host function runs inside a native method of that
+//!   thread), and `JavaVM::with_local_frame` finds its `JNIEnv` without attaching;
+//! - every upcall runs in its own local frame, so its local references are freed on return;
+//! - every upcall's pending exception is taken and cleared before anything else is done;
+//! - method IDs are looked up once, on the bridge object's own class (so per class loader);
+//! - bytes cross as fresh `byte[]` copies: Java never gets a view of guest memory, which moves
+//!   when it grows; strings cross as UTF-8 bytes, never through modified UTF-8.
+//!
+//! The bridge is held through an `Arc` taken out of a lock for each upcall, and released by
+//! [`Host::close`] when the function is unloaded: so its global reference is deleted on a Java
+//! thread (the one that unloads, or the one whose upcall ends last), never in a thread-local
+//! destructor of an exiting thread.
+
+use std::sync::Arc;
+
+use jni::ids::JMethodID;
+use jni::objects::{JByteArray, JObject, JThrowable};
+use jni::refs::Global;
+use jni::signature::{JavaType, Primitive};
+use jni::sys::jvalue;
+use jni::{jni_sig, jni_str, Env, JavaVM};
+use parking_lot::RwLock;
+
+use crate::host::{Cause, Host, HostFailure};
+
+pub struct JavaHost {
+    bridge: RwLock<Option<Arc<Global<JObject<'static>>>>>,
+    ids: Ids,
+}
+
+struct Ids {
+    call_long: JMethodID,
+    call_bytes: JMethodID,
+    state_get: JMethodID,
+    counter_get: JMethodID,
+    discarded: JMethodID,
+}
+
+impl JavaHost {
+    /// Resolves the bridge's methods on its own class (`HostBridge.java`; keep in sync).
+    pub fn new(env: &mut Env<'_>, bridge: &JObject<'_>) -> jni::errors::Result<JavaHost> {
+        let class = env.get_object_class(bridge)?;
+        let ids = Ids {
+            call_long: env.get_method_id(&class, jni_str!("callLong"), jni_sig!("(IJJ)J"))?,
+            call_bytes: env.get_method_id(&class, jni_str!("callBytes"), jni_sig!("(I[B)[B"))?,
+            state_get: env.get_method_id(&class, jni_str!("stateGet"), jni_sig!("([B)[B"))?,
+            counter_get: env.get_method_id(&class, jni_str!("counterGet"), jni_sig!("([B)J"))?,
+            discarded: env.get_method_id(&class, jni_str!("discarded"), jni_sig!("([B)V"))?,
+        };
+        let bridge = env.new_global_ref(bridge)?;
+        Ok(JavaHost {
+            bridge: RwLock::new(Some(Arc::new(bridge))),
+            ids,
+        })
+    }
+
+    /// Runs `f` in a local frame of this thread's environment, with the bridge.
+    fn upcall<T>(
+        &self,
+        f: impl FnOnce(&mut Env<'_>, &JObject<'static>) -> jni::errors::Result<T>,
+    ) -> Result<T, HostFailure> {
+        let Some(bridge) = self.bridge.read().clone() else {
+            return Err(failure("the WASM function was closed during the call"));
+        };
+        let vm = JavaVM::singleton().map_err(|e| failure(&format!("no Java VM: {e}")))?;
+        vm.with_local_frame(16, |env| -> jni::errors::Result<Result<T, HostFailure>> {
+            match f(env, bridge.as_obj()) {
+                Ok(value) => Ok(Ok(value)),
+                Err(jni::errors::Error::JavaException) => Ok(Err(take_exception(env))),
+                Err(other) => Ok(Err(failure(&format!("JNI call failed: {other}")))),
+            }
+        })
+        .unwrap_or_else(|e: jni::errors::Error| Err(failure(&format!("JNI call failed: {e}"))))
+    }
+}
+
+fn failure(message: &str) -> HostFailure {
+    HostFailure {
+        message: message.to_owned(),
+        cause: None,
+    }
+}
+
+/// Takes the pending exception: cleared, kept as a global reference for the caller's exception.
+fn take_exception(env: &mut Env<'_>) -> HostFailure {
+    let Some(throwable) = env.exception_occurred() else {
+        return failure("a Java exception was reported but none is pending");
+    };
+    env.exception_clear();
+    let message = describe(env, &throwable).unwrap_or_else(|| "a Java exception".to_owned());
+    let cause = env
+        .new_global_ref(&throwable)
+        .ok()
+        .map(|global| Cause(Arc::new(global)));
+    HostFailure { message, cause }
+}
+
+fn describe(env: &mut Env<'_>, throwable: &JThrowable<'_>) -> Option<String> {
+    let text = env
+        .call_method(throwable, jni_str!("toString"), jni_sig!("()Ljava/lang/String;"), &[])
+        .and_then(|v| v.l());
+    match text {
+        Ok(text) => {
+            let text = env.cast_local::<jni::objects::JString>(text).ok()?;
+            text.try_to_string(env).ok()
+        }
+        Err(_) => {
+            env.exception_clear();
+            None
+        }
+    }
+}
+
+/// A `byte[]` copy of `bytes`, as a `jvalue` argument (a local of the current frame).
+fn byte_array<'local>(env: &mut Env<'local>, bytes: &[u8]) -> jni::errors::Result<JByteArray<'local>> {
+    env.byte_array_from_slice(bytes)
+}
+
+fn object_arg(obj: &JObject<'_>) -> jvalue {
+    jvalue { l: obj.as_raw() }
+}
+
+/// The bytes of a returned `byte[]`, `None` for `null`.
+fn bytes_of(env: &mut Env<'_>, value: jni::JValueOwned<'_>) -> jni::errors::Result<Option<Vec<u8>>> {
+    let object = value.l()?;
+    if object.is_null() {
+        return Ok(None);
+    }
+    let array = env.cast_local::<JByteArray>(object)?;
+    Ok(Some(env.convert_byte_array(&array)?))
+}
+
+impl Host for JavaHost {
+    fn call_long(&self, index: usize, args: &[i64]) -> Result<i64, HostFailure> {
+        let (a, b) = (args.first().copied().unwrap_or(0), args.get(1).copied().unwrap_or(0));
+        self.upcall(|env, bridge| {
+            let args = [jvalue { i: index as i32 }, jvalue { j: a }, jvalue { j: b }];
+            // SAFETY: `call_long` was looked up on the class of this very object (the bridge is
+            // never replaced) as `(IJJ)J`, and `args` are an int and two longs; the object is
+            // kept alive by the `Arc` this upcall holds.
+            unsafe {
+                env.call_method_unchecked(bridge, self.ids.call_long, JavaType::Primitive(Primitive::Long), &args)
+            }?
+            .j()
+        })
+    }
+
+    fn call_bytes(&self, index: usize, input: &[u8]) -> Result<Option<Vec<u8>>, HostFailure> {
+        self.upcall(|env, bridge| {
+            let input = byte_array(env, input)?;
+            let args = [jvalue { i: index as i32 }, object_arg(&input)];
+            // SAFETY: `call_bytes` was looked up on this object's class as `(I[B)[B`; the
+            // arguments are an int and a `byte[]`; the return type is an array.
+            let result = unsafe { env.call_method_unchecked(bridge, self.ids.call_bytes, JavaType::Array, &args) }?;
+            bytes_of(env, result)
+        })
+    }
+
+    fn state_get(&self, key: &str) -> Result<Option<Vec<u8>>, HostFailure> {
+        self.upcall(|env, bridge| {
+            let key = byte_array(env, key.as_bytes())?;
+            let args = [object_arg(&key)];
+            // SAFETY: `state_get` was looked up on this object's class as `([B)[B`; the
+            // argument is a `byte[]`; the return type is an array.
+            let result = unsafe { env.call_method_unchecked(bridge, self.ids.state_get, JavaType::Array, &args) }?;
+            bytes_of(env, result)
+        })
+    }
+
+    fn counter_get(&self, key: &str) -> Result<i64, HostFailure> {
+        self.upcall(|env, bridge| {
+            let key = byte_array(env, key.as_bytes())?;
+            let args = [object_arg(&key)];
+            // SAFETY: `counter_get` was looked up on this object's class as `([B)J`; the argument
+            // is a `byte[]`.
+            unsafe {
+                env.call_method_unchecked(
+                    bridge,
+                    self.ids.counter_get,
+                    JavaType::Primitive(Primitive::Long),
+                    &args,
+                )
+            }?
+            .j()
+        })
+    }
+
+    fn discarded(&self, effects: &[u8]) {
+        let outcome = self.upcall(|env, bridge| {
+            let effects = byte_array(env, effects)?;
+            let args = [object_arg(&effects)];
+            // SAFETY: `discarded` was looked up on this object's class as `([B)V`; the argument is
+            // a `byte[]`.
+            unsafe {
+                env.call_method_unchecked(bridge, self.ids.discarded, JavaType::Primitive(Primitive::Void), &args)
+            }?;
+            Ok(())
+        });
+        if let Err(failure) = outcome {
+            log::warn!(
+                "could not hand a failed record's log lines to Java: {}",
+                failure.message
+            );
+        }
+    }
+
+    fn close(&self) {
+        // The last `Arc` (this one, or an upcall's still running) deletes the global reference.
+        let bridge = self.bridge.write().take();
+        drop(bridge);
+    }
+}
