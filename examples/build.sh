@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds every example guest (C, Rust, AssemblyScript, Zig, WAT) into examples/out/,
+# Builds every example guest (C, Rust, AssemblyScript, Zig, WAT), and the SDK examples
+# (enrich/, with the SDKs of sdk/), into examples/out/,
 # installing the toolchains first when they are missing, then checks each module:
 #   - wasm-objdump: exports `apply` with the expected type, and has no imports
 #     (except the imports.wasm error guest, which must have exactly one);
@@ -110,6 +111,11 @@ log "Zig $ZIG_VERSION: fib_zig.wasm"
   -femit-bin="$OUT/fib_zig.wasm")
 opt "$OUT/fib_zig.wasm"
 
+log "SDK examples (enrich): C, Rust, AssemblyScript, Zig"
+for lang in c rust assemblyscript zig; do
+  "$HERE/enrich/$lang/build.sh" "$OUT" >&2
+done
+
 log "WAT: wat2wasm"
 for name in mix plus1 noop trap loop membomb imports wrongsig; do
   case $name in
@@ -149,6 +155,13 @@ verify "$OUT/wrongsig.wasm" "(i32) -> i32" 0
 if [[ -z ${SKIP_CHECK:-} ]]; then
   log "checking results against the reference implementations (check.mjs)"
   node "$HERE/check.mjs" "$OUT"
+  log "checking the SDK examples against the reference, under a mock host (check_enrich.mjs)"
+  for pair in c:c rust:rust as:assemblyscript zig:zig; do
+    node "$HERE/check_enrich.mjs" "$OUT/enrich_${pair%%:*}.wasm" "${pair#*:}" | tail -n 1
+  done
+  log "SDK self-tests (every C and Zig SDK call under the mock host)"
+  "$HERE/../sdk/c/test/run.sh" | tail -n 1
+  "$HERE/../sdk/zig/test/run.sh" | tail -n 2
 fi
 
 log "done in $((SECONDS - START)) s: modules in $OUT"

@@ -773,6 +773,41 @@ pub fn valid_output_record(bytes: &[u8]) -> bool {
     (0..count).all(|_| field(&mut at) && field(&mut at))
 }
 
+/// The destination topic of a valid output-record envelope, when its flag is set.
+pub fn output_destination(bytes: &[u8]) -> Option<&[u8]> {
+    let flags = u16::from_le_bytes([*bytes.get(2)?, *bytes.get(3)?]);
+    if flags & 4 == 0 {
+        return None;
+    }
+    let mut at = 12;
+    let mut field = || -> Option<&[u8]> {
+        let len = u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?) as usize;
+        let field = bytes.get(at + 4..at + 4 + len)?;
+        at += 4 + len;
+        Some(field)
+    };
+    field()?; // value
+    field()?; // key
+    field()
+}
+
+/// Why an output record may not go where it asks to: the destination topic is malformed or
+/// not granted.
+pub fn refused_destination(bytes: &[u8], spec: &HostSpec) -> Option<String> {
+    let destination = output_destination(bytes)?;
+    let Some(topic) = std::str::from_utf8(destination).ok().and_then(normalize_topic) else {
+        return Some(format!(
+            "{PROCESS} returned an output record for a malformed destination topic `{}`",
+            String::from_utf8_lossy(destination)
+        ));
+    };
+    (!spec.grants.may_publish(&topic)).then(|| {
+        format!(
+            "{PROCESS} returned an output record for {topic}, which this function was not granted (wasm.grant.publish)"
+        )
+    })
+}
+
 /// The type of a typed host function, for tests.
 pub fn builtin_type(name: &str, store: &mut Store) -> Option<FunctionType> {
     let env = FunctionEnv::new(store, HostEnv::new(Arc::new(HostSpec::default())));

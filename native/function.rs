@@ -411,6 +411,12 @@ impl LiveInstance {
                         discard: false,
                     });
                 }
+                if let Some(refusal) = abi::refused_destination(&record, &env.as_ref(store).spec) {
+                    return Err(Failed {
+                        error: Error::Guest(refusal),
+                        discard: false,
+                    });
+                }
                 (abi::outcome::RECORD, record)
             }
             Decoded::Error { ptr, len } => {

@@ -335,6 +335,31 @@ fn output_records_are_checked_before_java_sees_them() -> Result<(), Error> {
 }
 
 #[test]
+fn an_output_record_for_an_ungranted_destination_is_refused() -> Result<(), Error> {
+    let host = Arc::new(TestHost::default());
+    // Version 1, flags 4 (destination), value "v", key "", destination "side" or "evil", 0 properties.
+    let record = |topic: &str| {
+        format!(r"\01\00\04\00\00\00\00\00\00\00\00\00\01\00\00\00v\00\00\00\00\04\00\00\00{topic}\00\00\00\00")
+    };
+    let data = format!("{}{}", record("side"), record("evil"));
+    let body = r#"
+      (if (i32.eq (i32.load8_u (local.get $p)) (i32.const 33))
+        (then (return (i64.or (i64.const 0x4000000000000000) (call $out (i32.const 1057) (i32.const 33))))))
+      (i64.or (i64.const 0x4000000000000000) (call $out (i32.const 1024) (i32.const 33)))"#;
+    let handle = load_v1(&guest("", body, &data), &host, all_grants())?;
+    assert_eq!(run(handle, b"x")?.kind, 2);
+    match run(handle, b"!") {
+        Err(Error::Guest(message)) => assert!(
+            message.contains("persistent://public/default/evil, which this function was not granted"),
+            "{message}"
+        ),
+        other => panic!("expected the destination refused, got {other:?}"),
+    }
+    unload(handle);
+    Ok(())
+}
+
+#[test]
 fn effects_come_back_in_order_with_the_result() -> Result<(), Error> {
     let host = Arc::new(TestHost::default());
     // data: "hello"@1024 "k"@1029 "v"@1030 "m"@1031 "side"@1032
