@@ -111,13 +111,18 @@ log "Zig $ZIG_VERSION: fib_zig.wasm"
   -femit-bin="$OUT/fib_zig.wasm")
 opt "$OUT/fib_zig.wasm"
 
+log "C (SDK): upper_c.wasm"
+clang-19 --target=wasm32 -ffreestanding -O2 -nostdlib -Wl,--no-entry -Wall -Wextra -Werror -I "$HERE/../sdk/c" \
+  "$HERE/c/upper.c" -o "$OUT/upper_c.wasm"
+opt "$OUT/upper_c.wasm"
+
 log "SDK examples (enrich): C, Rust, AssemblyScript, Zig"
 for lang in c rust assemblyscript zig; do
   "$HERE/enrich/$lang/build.sh" "$OUT" >&2
 done
 
 log "WAT: wat2wasm"
-for name in mix plus1 noop trap loop membomb imports wrongsig; do
+for name in mix plus1 noop trap loop membomb imports wrongsig flaky; do
   case $name in
     mix) target=mix_wat.wasm ;;
     *)   target=$name.wasm ;;

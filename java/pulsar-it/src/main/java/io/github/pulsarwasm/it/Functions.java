@@ -88,6 +88,23 @@ public final class Functions {
         }
     }
 
+    /** A new BYTES subscription that sees what is published from now on (subscribe before producing). */
+    public static Consumer<byte[]> subscribeBytes(PulsarClient client, String topic, String subscription) throws Exception {
+        return client.newConsumer(Schema.BYTES).topic(topic).subscriptionName(subscription)
+                .subscriptionInitialPosition(SubscriptionInitialPosition.Latest).subscribe();
+    }
+
+    /** {@link #config} for {@code WasmRecordFunction} (bytes in, records out; no schema on the topics). */
+    public static FunctionConfig recordConfig(String name, String resource, String in, String out, Map<String, Object> userConfig) {
+        FunctionConfig c = config(name, "io.github.pulsarwasm.pulsar.WasmRecordFunction", in, out);
+        c.setInputSpecs(null);
+        c.setOutputSchemaType(null);
+        Map<String, Object> all = new java.util.HashMap<>(userConfig);
+        all.put("wasm.resource", resource);
+        c.setUserConfig(all);
+        return c;
+    }
+
     /** A new INT64 subscription that sees what is published from now on (subscribe before producing). */
     public static Consumer<Long> subscribe(PulsarClient client, String topic, String subscription) throws Exception {
         return client.newConsumer(Schema.INT64).topic(topic).subscriptionName(subscription)
@@ -95,11 +112,11 @@ public final class Functions {
     }
 
     /** Receives {@code n} messages, or fewer if {@code timeout} passes first; acknowledges each. */
-    public static List<Message<Long>> receive(Consumer<Long> consumer, int n, Duration timeout) throws Exception {
-        List<Message<Long>> got = new ArrayList<>(n);
+    public static <T> List<Message<T>> receive(Consumer<T> consumer, int n, Duration timeout) throws Exception {
+        List<Message<T>> got = new ArrayList<>(n);
         long deadline = System.nanoTime() + timeout.toNanos();
         while (got.size() < n && System.nanoTime() < deadline) {
-            Message<Long> m = consumer.receive(200, TimeUnit.MILLISECONDS);
+            Message<T> m = consumer.receive(200, TimeUnit.MILLISECONDS);
             if (m != null) {
                 got.add(m);
                 consumer.acknowledge(m);

@@ -242,6 +242,72 @@ class ThreadRuntimeTest {
         }
     }
 
+    /**
+     * The enrich guest of every SDK language deployed as a WasmRecordFunction: JSON values with
+     * keys and properties, a Java host function wired from user config, a config value, log
+     * lines, a filter, output records, side records published to a granted topic, and
+     * malformed values dead-lettered; C over 100,000 records, the others over 2,000.
+     */
+    @Test
+    void enrichGuestsInEveryLanguageRunAsRecordFunctions() throws Exception {
+        for (String lang : List.of("c", "rust", "zig", "as")) {
+            String language = lang.equals("as") ? "assemblyscript" : lang;
+            String prefix = "t10" + lang;
+            String side = topic("side-" + lang);
+            Map<String, Object> user = new java.util.HashMap<>(Map.of(
+                    "env", "it",
+                    "wasm.grant.publish", "persistent://public/default/side-*",
+                    "wasm.hostFunctions", Map.of("score", "com.acme.pulsar.Score")));
+            boolean big = lang.equals("c");
+            if (!big) user.put("side_topic", side);
+            FunctionConfig c = Functions.recordConfig("t-enrich-" + lang, "guests/enrich_" + lang + ".wasm",
+                    topic(prefix + "-in"), topic(prefix + "-out"), user);
+            c.setMaxMessageRetries(1);
+            c.setDeadLetterTopic(topic(prefix + "-dlq"));
+            c.setTimeoutMs(1000L);
+            deploy(c, functionJar());
+            RecordFunctionChecks.check(pulsar.client(), prefix, language, big ? 100_000 : 2_000, big ? null : side);
+            FunctionStatus status = pulsar.admin().functions().getFunctionStatus("public", "default", c.getName());
+            assertEquals(0, status.getInstances().get(0).getStatus().getNumRestarts(), Functions.status(pulsar.admin(), c));
+            delete(c);
+        }
+    }
+
+    /**
+     * A guest that publishes a side record, then traps on a record's first delivery: the
+     * redelivered record succeeds, and each record's side record is published exactly once.
+     */
+    @Test
+    void aTrapMidRecordLeavesNoDuplicateSideEffectsAfterRedelivery() throws Exception {
+        FunctionConfig c = Functions.recordConfig("t-flaky", "guests/flaky.wasm", topic("t11-in"), topic("t11-out"),
+                Map.of("wasm.grant.publish", "flaky-side"));
+        c.setMaxMessageRetries(3);
+        c.setDeadLetterTopic(topic("t11-dlq"));
+        c.setTimeoutMs(1000L);
+        deploy(c, functionJar());
+        int n = 50;
+        try (Consumer<byte[]> out = Functions.subscribeBytes(pulsar.client(), topic("t11-out"), "check");
+             Consumer<byte[]> side = Functions.subscribeBytes(pulsar.client(), topic("flaky-side"), "check");
+             Producer<byte[]> producer = pulsar.client().newProducer(Schema.BYTES).topic(topic("t11-in"))
+                     .enableBatching(false).create()) {
+            for (int i = 0; i < n; i++) producer.newMessage().value(("v" + i).getBytes()).sendAsync();
+            producer.flush();
+            List<Message<byte[]>> results = Functions.receive(out, n, Duration.ofSeconds(120));
+            List<Message<byte[]>> sides = Functions.receive(side, n, Duration.ofSeconds(30));
+            TreeSet<String> values = new TreeSet<>();
+            results.forEach(m -> values.add(new String(m.getValue())));
+            TreeSet<String> sideValues = new TreeSet<>();
+            sides.forEach(m -> sideValues.add(new String(m.getValue())));
+            assertEquals(n, values.size(), "every record answered once");
+            assertEquals(values, sideValues, "one side record per record");
+            assertEquals(n, sides.size(), "no side record of a trapped delivery");
+            assertEquals(null, side.receive(1, java.util.concurrent.TimeUnit.SECONDS), "no extra side record");
+        }
+        var instance = pulsar.admin().functions().getFunctionStatus("public", "default", c.getName()).getInstances().get(0).getStatus();
+        assertEquals(n, instance.getNumUserExceptions(), "each record trapped once: " + Functions.status(pulsar.admin(), c));
+        delete(c);
+    }
+
     private static FunctionConfig sandboxed(String name, String resource, String prefix, Map<String, Object> limits)
             throws Exception {
         FunctionConfig c = wasmConfig(name, resource, topic(prefix + "-in"), topic(prefix + "-out"));
