@@ -348,15 +348,23 @@ fn encode(out: &mut Vec<u8>, tag: u8, parts: &[Part<'_>]) {
     }
 }
 
-/// Builds a reply: outcome, output, then the effects (`docs/abi.md`, `WasmProcessor.java`).
-pub fn reply(kind: u8, output: &[u8], effects: &Effects) -> Vec<u8> {
-    let mut reply = Vec::with_capacity(9 + output.len() + effects.all.len());
-    reply.push(kind);
-    reply.extend_from_slice(&(output.len() as u32).to_le_bytes());
-    reply.extend_from_slice(output);
-    reply.extend_from_slice(&effects.count.to_le_bytes());
-    reply.extend_from_slice(&effects.all);
-    reply
+/// Bytes before the output in a reply: the outcome and the output's length.
+pub const REPLY_HEADER: usize = 5;
+
+/// Completes a reply whose output (`len` bytes) is already in place after the header: writes
+/// the header, then the effects. Returns the reply's length (`reply` may be longer: it is
+/// reused). Layout: outcome u8, output length u32, output, effect count u32, effects.
+pub fn finish_reply(reply: &mut Vec<u8>, kind: u8, len: u32, effects: &Effects) -> usize {
+    let output_end = REPLY_HEADER + len as usize;
+    let total = output_end + 4 + effects.all.len();
+    if reply.len() < total {
+        reply.resize(total, 0);
+    }
+    reply[0] = kind;
+    reply[1..REPLY_HEADER].copy_from_slice(&len.to_le_bytes());
+    reply[output_end..output_end + 4].copy_from_slice(&effects.count.to_le_bytes());
+    reply[output_end + 4..total].copy_from_slice(&effects.all);
+    total
 }
 
 /// How `pulsar_process`'s result reads.

@@ -203,6 +203,9 @@ struct V1Entry {
     memory: Memory,
     /// `(ptr, capacity)` of the input buffer; capacity 0 before the first record.
     input: (u32, u32),
+    /// The reply is built here and lent to the caller: reused, so a record allocates nothing
+    /// on this side once the buffer has grown to the largest reply.
+    reply: Vec<u8>,
 }
 
 /// A failed v1 record: the error, and whether the instance must be discarded (after a trap;
@@ -281,8 +284,9 @@ impl LiveInstance {
         }
     }
 
-    /// Runs one record through a v1 guest and builds the reply (`abi::reply`).
-    fn process(&mut self, limits: &Limits, input: &[u8]) -> std::result::Result<Vec<u8>, Failed> {
+    /// Runs one record through a v1 guest and builds the reply (`abi::reply`) in the instance's
+    /// reply buffer; returns its length.
+    fn process(&mut self, limits: &Limits, input: &[u8]) -> std::result::Result<usize, Failed> {
         let LiveInstance {
             store,
             entry,
@@ -397,9 +401,36 @@ impl LiveInstance {
             })?;
             Ok(bytes)
         };
-        let (kind, output) = match abi::decode_result(result) {
-            Decoded::None => (abi::outcome::NONE, Vec::new()),
-            Decoded::Value { ptr, len } => (abi::outcome::VALUE, read(store, ptr, len)?),
+        // The output goes straight from guest memory into the reply, after its header.
+        let output_into_reply =
+            |store: &Store, reply: &mut Vec<u8>, ptr: u32, len: u32| -> std::result::Result<(), Failed> {
+                let total = abi::REPLY_HEADER + len as usize;
+                if reply.len() < total {
+                    reply.resize(total, 0);
+                }
+                let view = v1.memory.view(store);
+                view.read(u64::from(ptr), &mut reply[abi::REPLY_HEADER..total])
+                    .map_err(|_| {
+                        Failed::discard(Error::Trap {
+                            code: None,
+                            message: format!(
+                        "bad pointer from the guest: {} returned bytes at {ptr}..{} outside its memory of {} bytes",
+                        abi::PROCESS,
+                        u64::from(ptr) + u64::from(len),
+                        view.data_size()
+                    ),
+                            trace: Vec::new(),
+                        })
+                    })
+            };
+        // At most the size of the guest's memory, which the instance keeps anyway.
+        let reply = &mut v1.reply;
+        let (kind, len) = match abi::decode_result(result) {
+            Decoded::None => (abi::outcome::NONE, 0),
+            Decoded::Value { ptr, len } => {
+                output_into_reply(store, reply, ptr, len)?;
+                (abi::outcome::VALUE, len)
+            }
             Decoded::Record { ptr, len } => {
                 let record = read(store, ptr, len)?;
                 if !abi::valid_output_record(&record) {
@@ -417,7 +448,12 @@ impl LiveInstance {
                         discard: false,
                     });
                 }
-                (abi::outcome::RECORD, record)
+                let total = abi::REPLY_HEADER + record.len();
+                if reply.len() < total {
+                    reply.resize(total, 0);
+                }
+                reply[abi::REPLY_HEADER..total].copy_from_slice(&record);
+                (abi::outcome::RECORD, len)
             }
             Decoded::Error { ptr, len } => {
                 let message = read(store, ptr, len)?;
@@ -427,7 +463,15 @@ impl LiveInstance {
                 });
             }
         };
-        Ok(abi::reply(kind, &output, &env.as_ref(store).effects))
+        Ok(abi::finish_reply(reply, kind, len, &env.as_ref(store).effects))
+    }
+
+    /// The reply the last successful `process` built.
+    fn reply(&self, len: usize) -> &[u8] {
+        match &self.entry {
+            LiveEntry::V1(v1) => &v1.reply[..len],
+            LiveEntry::I64(_) => &[],
+        }
     }
 
     /// The error for a trap: a limit when one caused it, the guest's own trap otherwise.
@@ -584,16 +628,16 @@ impl ThreadInstance {
         }
     }
 
-    /// Runs one record through a v1 guest; a failed record's log lines and metrics go to the
-    /// host before the error returns.
-    fn process(&self, input: &[u8]) -> Result<Vec<u8>> {
+    /// Runs one record through a v1 guest and lends its reply to `on_reply`; a failed record's
+    /// log lines and metrics go to the host before the error returns.
+    fn process<R>(&self, input: &[u8], on_reply: impl FnOnce(&[u8]) -> R) -> Result<R> {
         let mut live = self.live.try_borrow_mut().map_err(|_| Error::Reentrant)?;
         let instance = match &mut *live {
             Some(instance) => instance,
             empty => empty.insert(instantiate(&self.def)?),
         };
         match instance.process(&self.def.limits, input) {
-            Ok(reply) => Ok(reply),
+            Ok(len) => Ok(on_reply(instance.reply(len))),
             Err(Failed { error, discard }) => {
                 instance.deliver_diagnostics(&self.def);
                 if discard {
@@ -663,6 +707,7 @@ fn instantiate(def: &FunctionDef) -> Result<LiveInstance> {
             },
             memory: exports.get_memory("memory").map_err(typed_err)?.clone(),
             input: (0, 0),
+            reply: Vec::new(),
         }),
     };
     let fuel = if def.module.config.metered {
@@ -857,13 +902,19 @@ pub fn call_i64(handle: Handle, arg: i64) -> Result<i64> {
 }
 
 /// Runs a v1 guest's record (`docs/abi.md`) on this thread's instance: `input` is the raw value
-/// or the record envelope; returns the reply (`abi::reply`).
+/// or the record envelope; returns the reply (`abi::finish_reply`).
 pub fn process(handle: Handle, input: &[u8]) -> Result<Vec<u8>> {
+    process_with(handle, input, <[u8]>::to_vec)
+}
+
+/// [`process`], lending the reply to `on_reply` instead of copying it (the reply buffer is the
+/// instance's, reused record after record). `on_reply` must not call into wasm.
+pub fn process_with<R>(handle: Handle, input: &[u8], on_reply: impl FnOnce(&[u8]) -> R) -> Result<R> {
     let instance = match cached_instance(handle) {
         Some(instance) => instance,
         None => thread_instance(handle)?,
     };
-    instance.process(input)
+    instance.process(input, on_reply)
 }
 
 /// Runs `f` (embedder code called by a host function) with wasm calls on this thread refused.

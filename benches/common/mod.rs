@@ -29,3 +29,18 @@ pub const MEMORY_HEAVY: &str = r#"(module (memory 1)
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br_if $read (i32.lt_u (local.get $i) (i32.const 8192))))
     (local.get $sum)))"#;
+
+/// A bytes guest (ABI v1) that returns its input: the cost of moving a payload in and out.
+pub const IDENTITY_V1: &str = r#"(module
+  (memory (export "memory") 2)
+  (global $heap (mut i32) (i32.const 65536))
+  (func (export "pulsar_abi_version_1"))
+  (func (export "pulsar_alloc") (param $size i32) (result i32)
+    (local $ptr i32)
+    (local.set $ptr (global.get $heap))
+    (global.set $heap (i32.add (global.get $heap) (local.get $size)))
+    (if (i32.gt_u (global.get $heap) (i32.mul (memory.size) (i32.const 65536)))
+      (then (drop (memory.grow (i32.add (i32.div_u (i32.sub (global.get $heap) (i32.mul (memory.size) (i32.const 65536))) (i32.const 65536)) (i32.const 1))))))
+    (local.get $ptr))
+  (func (export "pulsar_process") (param $p i32) (param $n i32) (result i64)
+    (i64.or (i64.shl (i64.extend_i32_u (local.get $n)) (i64.const 32)) (i64.extend_i32_u (local.get $p)))))"#;

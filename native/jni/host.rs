@@ -29,6 +29,7 @@ use crate::host::{Cause, Host, HostFailure};
 pub struct JavaHost {
     bridge: RwLock<Option<Arc<Global<JObject<'static>>>>>,
     ids: Ids,
+    vm: JavaVM,
 }
 
 struct Ids {
@@ -54,6 +55,7 @@ impl JavaHost {
         Ok(JavaHost {
             bridge: RwLock::new(Some(Arc::new(bridge))),
             ids,
+            vm: env.get_java_vm()?,
         })
     }
 
@@ -65,15 +67,39 @@ impl JavaHost {
         let Some(bridge) = self.bridge.read().clone() else {
             return Err(failure("the WASM function was closed during the call"));
         };
-        let vm = JavaVM::singleton().map_err(|e| failure(&format!("no Java VM: {e}")))?;
-        vm.with_local_frame(16, |env| -> jni::errors::Result<Result<T, HostFailure>> {
-            match f(env, bridge.as_obj()) {
-                Ok(value) => Ok(Ok(value)),
-                Err(jni::errors::Error::JavaException) => Ok(Err(take_exception(env))),
-                Err(other) => Ok(Err(failure(&format!("JNI call failed: {other}")))),
-            }
-        })
-        .unwrap_or_else(|e: jni::errors::Error| Err(failure(&format!("JNI call failed: {e}"))))
+        self.vm
+            .with_local_frame(16, |env| -> jni::errors::Result<Result<T, HostFailure>> {
+                let outcome = f(env, bridge.as_obj());
+                Ok(settle(env, outcome))
+            })
+            .unwrap_or_else(|e: jni::errors::Error| Err(failure(&format!("JNI call failed: {e}"))))
+    }
+
+    /// [`Self::upcall`] without a local frame of its own, for calls that create no local
+    /// reference on success (a `long` in, a `long` out); an exception, the only local then, is
+    /// deleted by `take_exception`.
+    fn upcall_without_locals<T>(
+        &self,
+        f: impl FnOnce(&mut Env<'_>, &JObject<'static>) -> jni::errors::Result<T>,
+    ) -> Result<T, HostFailure> {
+        let Some(bridge) = self.bridge.read().clone() else {
+            return Err(failure("the WASM function was closed during the call"));
+        };
+        self.vm
+            .with_top_local_frame(|env| -> jni::errors::Result<Result<T, HostFailure>> {
+                let outcome = f(env, bridge.as_obj());
+                Ok(settle(env, outcome))
+            })
+            .unwrap_or_else(|e: jni::errors::Error| Err(failure(&format!("JNI call failed: {e}"))))
+    }
+}
+
+/// An upcall's outcome: a pending Java exception is taken (and cleared) as the failure's cause.
+fn settle<T>(env: &mut Env<'_>, outcome: jni::errors::Result<T>) -> Result<T, HostFailure> {
+    match outcome {
+        Ok(value) => Ok(value),
+        Err(jni::errors::Error::JavaException) => Err(take_exception(env)),
+        Err(other) => Err(failure(&format!("JNI call failed: {other}"))),
     }
 }
 
@@ -95,6 +121,7 @@ fn take_exception(env: &mut Env<'_>) -> HostFailure {
         .new_global_ref(&throwable)
         .ok()
         .map(|global| Cause(Arc::new(global)));
+    env.delete_local_ref(throwable);
     HostFailure { message, cause }
 }
 
@@ -105,7 +132,9 @@ fn describe(env: &mut Env<'_>, throwable: &JThrowable<'_>) -> Option<String> {
     match text {
         Ok(text) => {
             let text = env.cast_local::<jni::objects::JString>(text).ok()?;
-            text.try_to_string(env).ok()
+            let message = text.try_to_string(env).ok();
+            env.delete_local_ref(text);
+            message
         }
         Err(_) => {
             env.exception_clear();
@@ -136,7 +165,7 @@ fn bytes_of(env: &mut Env<'_>, value: jni::JValueOwned<'_>) -> jni::errors::Resu
 impl Host for JavaHost {
     fn call_long(&self, index: usize, args: &[i64]) -> Result<i64, HostFailure> {
         let (a, b) = (args.first().copied().unwrap_or(0), args.get(1).copied().unwrap_or(0));
-        self.upcall(|env, bridge| {
+        self.upcall_without_locals(|env, bridge| {
             let args = [jvalue { i: index as i32 }, jvalue { j: a }, jvalue { j: b }];
             // SAFETY: `call_long` was looked up on the class of this very object (the bridge is
             // never replaced) as `(IJJ)J`, and `args` are an int and two longs; the object is

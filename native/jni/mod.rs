@@ -206,7 +206,7 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Runs one record through a bytes/record guest; returns the reply (`abi::reply`).
+/// Runs one record through a bytes/record guest; returns the reply (`abi::finish_reply`).
 #[unsafe(no_mangle)]
 pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_process<'local>(
     mut env: EnvUnowned<'local>,
@@ -218,10 +218,43 @@ pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_process<'local>(
         if input.is_null() {
             return Err(Failure::Null("the input"));
         }
-        let input = env.convert_byte_array(&input)?;
-        let reply = function::process(Handle::from_raw(handle as u64), &input)?;
-        Ok(env.byte_array_from_slice(&reply)?)
+        let len = input.len(env)?;
+        INPUT.with(|scratch| {
+            // Taken out for the call (a nested call on this thread is refused before it gets here).
+            let mut bytes = scratch.take();
+            if bytes.len() < len {
+                bytes.resize(len, 0);
+            }
+            let result = copy_from_java(env, &input, &mut bytes[..len])
+                .map_err(Failure::from)
+                .and_then(|()| {
+                    function::process_with(Handle::from_raw(handle as u64), &bytes[..len], |reply| {
+                        env.byte_array_from_slice(reply)
+                    })?
+                    .map_err(Failure::from)
+                });
+            // Keep the buffer for the next record unless one large record made it large.
+            if bytes.len() <= MAX_KEPT_INPUT {
+                scratch.replace(bytes);
+            }
+            result
+        })
     })
+}
+
+/// Inputs up to this size reuse one buffer per thread; a larger one gets its own.
+const MAX_KEPT_INPUT: usize = 1 << 20;
+
+thread_local! {
+    static INPUT: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// Copies a whole Java `byte[]` (whose length is `into.len()`) into `into`.
+fn copy_from_java(env: &Env<'_>, array: &JByteArray<'_>, into: &mut [u8]) -> jni::errors::Result<()> {
+    // SAFETY: `i8` and `u8` have the same size and alignment and every bit pattern is valid for
+    // both, so the slice may be viewed as `[i8]` for as long as it is borrowed here.
+    let as_jbytes = unsafe { std::slice::from_raw_parts_mut(into.as_mut_ptr().cast::<i8>(), into.len()) };
+    array.get_region(env, 0, as_jbytes)
 }
 
 /// Limits as `WasmLimits` passes them: `fuel_per_call` and `timeout_nanos` are 0 for none.

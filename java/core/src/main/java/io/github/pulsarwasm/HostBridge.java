@@ -32,11 +32,8 @@ final class HostBridge {
     }
 
     void exit(WasmContext previous) {
-        if (previous == null) {
-            current.remove();
-        } else {
-            current.set(previous);
-        }
+        // set(null), not remove(): removing clears a weak reference, which costs a VM call per record.
+        current.set(previous);
     }
 
     private WasmContext context() {

@@ -96,8 +96,14 @@ public final class WasmProcessor implements Function<byte[], byte[]>, AutoClosea
      */
     @Override
     public byte[] apply(byte[] value) {
-        WasmOutputRecord out = process(WasmRecord.of(Objects.requireNonNull(value, "value must not be null")), defaultContext);
-        return out == null ? null : out.value();
+        WasmRecord record = WasmRecord.of(Objects.requireNonNull(value, "value must not be null"));
+        byte[] reply = call(record, defaultContext);
+        // An output record's value is copied out of the envelope; a plain value is returned as it came.
+        return switch (reply[0]) {
+            case 0 -> null;
+            case 1 -> Arrays.copyOfRange(reply, REPLY_HEADER, REPLY_HEADER + length(reply));
+            default -> output(reply).value();
+        };
     }
 
     /** {@link #apply(byte[])} over UTF-8 text. */
@@ -114,6 +120,27 @@ public final class WasmProcessor implements Function<byte[], byte[]>, AutoClosea
      * @throws WasmTrapException the guest trapped, or hit a limit, or a host function threw
      */
     public WasmOutputRecord process(WasmRecord record, WasmContext context) {
+        return output(call(record, context));
+    }
+
+    /** Bytes before the output in a reply: the outcome and the output's length. */
+    private static final int REPLY_HEADER = 5;
+
+    private static int length(byte[] reply) {
+        return (reply[1] & 0xff) | (reply[2] & 0xff) << 8 | (reply[3] & 0xff) << 16 | (reply[4] & 0xff) << 24;
+    }
+
+    private static WasmOutputRecord output(byte[] reply) {
+        int length = length(reply);
+        return switch (reply[0]) {
+            case 0 -> null;
+            case 1 -> WasmOutputRecord.ofValue(Arrays.copyOfRange(reply, REPLY_HEADER, REPLY_HEADER + length));
+            default -> WasmOutputRecord.decode(Arrays.copyOfRange(reply, REPLY_HEADER, REPLY_HEADER + length));
+        };
+    }
+
+    /** Runs the guest and applies the reply's effects; returns the reply. */
+    private byte[] call(WasmRecord record, WasmContext context) {
         Objects.requireNonNull(record, "record must not be null");
         Objects.requireNonNull(context, "context must not be null");
         byte[] input = wantsRecord ? record.encode() : record.valueUnsafe();
@@ -125,21 +152,18 @@ public final class WasmProcessor implements Function<byte[], byte[]>, AutoClosea
             bridge.exit(previous);
             Reference.reachabilityFence(this);
         }
-        ByteBuffer in = ByteBuffer.wrap(reply).order(ByteOrder.LITTLE_ENDIAN);
-        int kind = in.get();
-        int length = in.getInt();
-        int at = in.position();
-        in.position(at + length);
-        List<CompletableFuture<?>> publishes = new ArrayList<>(0);
-        HostBridge.apply(in, context, publishes);
-        if (!publishes.isEmpty()) {
-            CompletableFuture.allOf(publishes.toArray(new CompletableFuture<?>[0])).join();
+        int effectsAt = REPLY_HEADER + length(reply);
+        // Most records make no effect: skip the buffer then.
+        if (reply[effectsAt] != 0 || reply[effectsAt + 1] != 0 || reply[effectsAt + 2] != 0 || reply[effectsAt + 3] != 0) {
+            ByteBuffer in = ByteBuffer.wrap(reply).order(ByteOrder.LITTLE_ENDIAN);
+            in.position(effectsAt);
+            List<CompletableFuture<?>> publishes = new ArrayList<>(0);
+            HostBridge.apply(in, context, publishes);
+            if (!publishes.isEmpty()) {
+                CompletableFuture.allOf(publishes.toArray(new CompletableFuture<?>[0])).join();
+            }
         }
-        return switch (kind) {
-            case 0 -> null;
-            case 1 -> WasmOutputRecord.ofValue(Arrays.copyOfRange(reply, at, at + length));
-            default -> WasmOutputRecord.decode(Arrays.copyOfRange(reply, at, at + length));
-        };
+        return reply;
     }
 
     /** Module facts: hash, size, compile time, exports. */
