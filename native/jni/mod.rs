@@ -206,30 +206,51 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Runs one record through a bytes/record guest; returns the reply (`abi::finish_reply`).
+/// Runs one record through a bytes/record guest: `input[..len]` in; the reply
+/// (`abi::finish_reply`) is written into `out` (whose length Java passes as `out_len`) when it
+/// fits, and `null` returned, or else returned in a new array. Java keeps `out` per thread, so
+/// a record costs two array copies and no allocation here.
 #[unsafe(no_mangle)]
 pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_process<'local>(
     mut env: EnvUnowned<'local>,
     caller: JClass<'local>,
     handle: jlong,
     input: JByteArray<'local>,
+    len: jint,
+    out: JByteArray<'local>,
+    out_len: jint,
 ) -> JByteArray<'local> {
     boundary(&mut env, &caller, |env| {
         if input.is_null() {
             return Err(Failure::Null("the input"));
         }
-        let len = input.len(env)?;
+        if out.is_null() {
+            return Err(Failure::Null("the reply buffer"));
+        }
+        let len = usize::try_from(len).map_err(|_| {
+            Failure::Core(crate::Error::InvalidArgument(format!(
+                "the input length must not be negative, got {len}"
+            )))
+        })?;
+        // A wrong `out_len` fails the copy below (an exception, not a write past the array).
+        let out_len = usize::try_from(out_len).unwrap_or(0);
         INPUT.with(|scratch| {
             // Taken out for the call (a nested call on this thread is refused before it gets here).
             let mut bytes = scratch.take();
             if bytes.len() < len {
                 bytes.resize(len, 0);
             }
+            // Fails with the JVM's ArrayIndexOutOfBoundsException when `len` is past the array.
             let result = copy_from_java(env, &input, &mut bytes[..len])
                 .map_err(Failure::from)
                 .and_then(|()| {
                     function::process_with(Handle::from_raw(handle as u64), &bytes[..len], |reply| {
-                        env.byte_array_from_slice(reply)
+                        if reply.len() <= out_len {
+                            copy_to_java(env, reply, &out)?;
+                            Ok(JByteArray::null())
+                        } else {
+                            env.byte_array_from_slice(reply)
+                        }
                     })?
                     .map_err(Failure::from)
                 });
@@ -249,7 +270,14 @@ thread_local! {
     static INPUT: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
-/// Copies a whole Java `byte[]` (whose length is `into.len()`) into `into`.
+/// Copies `bytes` to the start of a Java `byte[]` at least as long.
+fn copy_to_java(env: &Env<'_>, bytes: &[u8], array: &JByteArray<'_>) -> jni::errors::Result<()> {
+    // SAFETY: as in `copy_from_java`, for a shared slice.
+    let as_jbytes = unsafe { std::slice::from_raw_parts(bytes.as_ptr().cast::<i8>(), bytes.len()) };
+    array.set_region(env, 0, as_jbytes)
+}
+
+/// Copies the start of a Java `byte[]` (`into.len()` bytes of it) into `into`.
 fn copy_from_java(env: &Env<'_>, array: &JByteArray<'_>, into: &mut [u8]) -> jni::errors::Result<()> {
     // SAFETY: `i8` and `u8` have the same size and alignment and every bit pattern is valid for
     // both, so the slice may be viewed as `[i8]` for as long as it is borrowed here.

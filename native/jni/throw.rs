@@ -74,6 +74,10 @@ fn exception_for(failure: &Failure) -> (Kind, String) {
         Failure::Core(err @ Error::InvalidArgument(_)) => (Kind::IllegalArgument, err.to_string()),
         Failure::Core(err @ Error::LimitReached(_)) => (Kind::Limit, err.to_string()),
         Failure::Null(what) => (Kind::NullPointer, format!("{what} must not be null")),
+        Failure::Jni(JniError::IndexOutOfBounds) => (
+            Kind::IllegalArgument,
+            "a length or offset is past the end of an array".to_owned(),
+        ),
         Failure::Jni(err) => (Kind::Wasm, format!("JNI call failed: {err}")),
     }
 }

@@ -17,27 +17,30 @@ import java.util.function.UnaryOperator;
 final class HostBridge {
     private final Object[] functions;
     private final WasmContext fallback;
-    private final ThreadLocal<WasmContext> current = new ThreadLocal<>();
 
     HostBridge(WasmHostFunctions functions, WasmContext fallback) {
         this.functions = functions.entries().stream().map(WasmHostFunctions.Entry::function).toArray();
         this.fallback = fallback;
     }
 
-    /** Sets the context of this thread's call; returns the previous one, to restore. */
-    WasmContext enter(WasmContext context) {
-        WasmContext previous = current.get();
-        current.set(context);
-        return previous;
-    }
+    /**
+     * What a thread's call in progress needs, in one thread-local: the context its guest's
+     * reads and failed records' log lines go to, and the thread's reusable reply buffer.
+     */
+    static final class CallState {
+        private static final ThreadLocal<CallState> CURRENT = ThreadLocal.withInitial(CallState::new);
 
-    void exit(WasmContext previous) {
-        // set(null), not remove(): removing clears a weak reference, which costs a VM call per record.
-        current.set(previous);
+        WasmContext context;
+        byte[] reply = new byte[4096];
+        boolean replyInUse;
+
+        static CallState current() {
+            return CURRENT.get();
+        }
     }
 
     private WasmContext context() {
-        WasmContext context = current.get();
+        WasmContext context = CallState.current().context;
         return context != null ? context : fallback;
     }
 

@@ -79,10 +79,12 @@ public final class WasmLoader {
             long fuelPerCall, long timeoutNanos, byte[] hostSpec, Object bridge);
 
     /**
-     * Runs one record through a bytes/record guest on this OS thread's instance; returns the
-     * reply: outcome, output and effects ({@code native/abi.rs reply}).
+     * Runs one record, {@code input[0..length)}, through a bytes/record guest on this OS
+     * thread's instance. The reply (outcome, output, effects: {@code native/abi.rs
+     * finish_reply}) is written into {@code reply} when it fits in its {@code replyLength}
+     * bytes, and {@code null} returned; a larger reply is returned in a new array.
      */
-    static native byte[] process(long handle, byte[] input);
+    static native byte[] process(long handle, byte[] input, int length, byte[] reply, int replyLength);
 
     /**
      * Calls the export behind {@code handle} on this OS thread's instance of the module

@@ -97,13 +97,11 @@ public final class WasmProcessor implements Function<byte[], byte[]>, AutoClosea
     @Override
     public byte[] apply(byte[] value) {
         WasmRecord record = WasmRecord.of(Objects.requireNonNull(value, "value must not be null"));
-        byte[] reply = call(record, defaultContext);
-        // An output record's value is copied out of the envelope; a plain value is returned as it came.
-        return switch (reply[0]) {
+        return call(record, defaultContext, reply -> switch (reply[0]) {
             case 0 -> null;
             case 1 -> Arrays.copyOfRange(reply, REPLY_HEADER, REPLY_HEADER + length(reply));
             default -> output(reply).value();
-        };
+        });
     }
 
     /** {@link #apply(byte[])} over UTF-8 text. */
@@ -120,7 +118,7 @@ public final class WasmProcessor implements Function<byte[], byte[]>, AutoClosea
      * @throws WasmTrapException the guest trapped, or hit a limit, or a host function threw
      */
     public WasmOutputRecord process(WasmRecord record, WasmContext context) {
-        return output(call(record, context));
+        return call(record, context, WasmProcessor::output);
     }
 
     /** Bytes before the output in a reply: the outcome and the output's length. */
@@ -139,17 +137,45 @@ public final class WasmProcessor implements Function<byte[], byte[]>, AutoClosea
         };
     }
 
-    /** Runs the guest and applies the reply's effects; returns the reply. */
-    private byte[] call(WasmRecord record, WasmContext context) {
+    /** A larger reply gets an array of its own and is not kept. */
+    private static final int MAX_KEPT_REPLY = 1 << 20;
+
+    /**
+     * Runs the guest, applies the reply's effects, and returns what {@code result} reads from
+     * the reply (which must copy what it keeps: the reply's array is reused).
+     */
+    private <T> T call(WasmRecord record, WasmContext context, java.util.function.Function<byte[], T> result) {
         Objects.requireNonNull(record, "record must not be null");
         Objects.requireNonNull(context, "context must not be null");
         byte[] input = wantsRecord ? record.encode() : record.valueUnsafe();
-        byte[] reply;
-        WasmContext previous = bridge.enter(context);
+        // A call made while this thread's buffer is in use (from an effect's Java code) gets its own.
+        HostBridge.CallState state = HostBridge.CallState.current();
+        boolean owned = !state.replyInUse;
+        state.replyInUse = true;
+        WasmContext previous = state.context;
+        state.context = context;
         try {
-            reply = WasmLoader.process(handle, input);
+            byte[] reply = run(input, context, owned ? state.reply : new byte[4096]);
+            if (owned && reply != state.reply && reply.length <= MAX_KEPT_REPLY) {
+                state.reply = reply;
+            }
+            return result.apply(reply);
         } finally {
-            bridge.exit(previous);
+            state.context = previous;
+            if (owned) {
+                state.replyInUse = false;
+            }
+        }
+    }
+
+    private byte[] run(byte[] input, WasmContext context, byte[] out) {
+        byte[] reply;
+        try {
+            reply = WasmLoader.process(handle, input, input.length, out, out.length);
+            if (reply == null) {
+                reply = out;
+            }
+        } finally {
             Reference.reachabilityFence(this);
         }
         int effectsAt = REPLY_HEADER + length(reply);

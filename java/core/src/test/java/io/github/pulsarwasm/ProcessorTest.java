@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -319,18 +320,28 @@ class ProcessorTest {
         // A bridge of the wrong class: its methods are not found, nothing is called.
         byte[] empty = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
         assertThrows(WasmException.class, () -> WasmLoader.load(v1, null, 16, 16, 0, 0, empty, "not a bridge"));
-        assertThrows(IllegalStateException.class, () -> WasmLoader.process(12345L, new byte[1]));
-        assertThrows(IllegalStateException.class, () -> WasmLoader.process(0L, new byte[1]));
+        byte[] out = new byte[16];
+        assertThrows(IllegalStateException.class, () -> WasmLoader.process(12345L, new byte[1], 1, out, 16));
+        assertThrows(IllegalStateException.class, () -> WasmLoader.process(0L, new byte[1], 1, out, 16));
         long handle = WasmLoader.load(v1, null, 16, 16, 0, 0, empty, null);
         try {
-            assertThrows(NullPointerException.class, () -> WasmLoader.process(handle, null));
-            byte[] reply = WasmLoader.process(handle, new byte[] {42});
-            assertArrayEquals(new byte[] {1, 1, 0, 0, 0, 42, 0, 0, 0, 0}, reply);
+            assertThrows(NullPointerException.class, () -> WasmLoader.process(handle, null, 0, out, 16));
+            assertThrows(NullPointerException.class, () -> WasmLoader.process(handle, new byte[1], 1, null, 16));
+            assertThrows(IllegalArgumentException.class, () -> WasmLoader.process(handle, new byte[1], -1, out, 16));
+            assertThrows(IllegalArgumentException.class, () -> WasmLoader.process(handle, new byte[1], 2, out, 16));
+            assertNull(WasmLoader.process(handle, new byte[] {42, 43}, 1, out, 16), "a reply that fits is written into the buffer");
+            assertArrayEquals(new byte[] {1, 1, 0, 0, 0, 42, 0, 0, 0, 0}, Arrays.copyOf(out, 10));
+            // A buffer said to be longer than it is: refused when the reply is copied, nothing written past it.
+            assertThrows(IllegalArgumentException.class, () -> WasmLoader.process(handle, new byte[] {42}, 1, new byte[4], 16));
+            byte[] small = new byte[3];
+            byte[] own = WasmLoader.process(handle, new byte[] {7}, 1, small, 3);
+            assertArrayEquals(new byte[] {1, 1, 0, 0, 0, 7, 0, 0, 0, 0}, own, "a larger reply comes in an array of its own");
+            assertArrayEquals(new byte[3], small);
         } finally {
             WasmLoader.unload(handle);
         }
         try (WasmFunction f = WasmFunction.fromBytes(Wat.PLUS1)) {
-            assertThrows(IllegalArgumentException.class, () -> WasmLoader.process(handleOf(f), new byte[1]));
+            assertThrows(IllegalArgumentException.class, () -> WasmLoader.process(handleOf(f), new byte[1], 1, out, 16));
         }
     }
 
