@@ -111,10 +111,8 @@ log "Zig $ZIG_VERSION: fib_zig.wasm"
   -femit-bin="$OUT/fib_zig.wasm")
 opt "$OUT/fib_zig.wasm"
 
-log "C (SDK): upper_c.wasm"
-clang-19 --target=wasm32 -ffreestanding -O2 -nostdlib -Wl,--no-entry -Wall -Wextra -Werror -I "$HERE/../sdk/c" \
-  "$HERE/c/upper.c" -o "$OUT/upper_c.wasm"
-opt "$OUT/upper_c.wasm"
+log "SDK examples (upper): C, Rust, Zig, AssemblyScript"
+"$HERE/upper/build.sh" "$OUT" >&2
 
 log "SDK examples (enrich): C, Rust, AssemblyScript, Zig"
 for lang in c rust assemblyscript zig; do
