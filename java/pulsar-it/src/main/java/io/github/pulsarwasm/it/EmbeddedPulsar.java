@@ -265,6 +265,13 @@ public final class EmbeddedPulsar implements AutoCloseable {
                 w.put("functionRuntimeFactoryClassName",
                         "org.apache.pulsar.functions.runtime.thread.ThreadRuntimeFactory");
                 factory.put("threadGroupName", "Thread Function Container Group");
+                // Function state (Context.putState, incrCounter) in a metadata store of its own: the
+                // standalone selects PulsarMetadataStateStoreProviderImpl in RocksDB mode but leaves the
+                // URL unset, which disables state. Not the broker's store: an instance closes its state
+                // store when its function is deleted, and the broker's would close with it.
+                w.put("stateStorageServiceUrl", "rocksdb://" + dataDir.resolve("function-state"));
+                w.put("stateStorageProviderImplementation",
+                        "org.apache.pulsar.functions.instance.state.PulsarMetadataStateStoreProviderImpl");
             }
         }
         w.put("functionRuntimeFactoryConfigs", factory);

@@ -60,9 +60,10 @@ final class RecordFunctionChecks {
 
     /**
      * Sends {@code n} records to {@code prefix-in} and checks {@code prefix-out}, the side topic
-     * (when {@code side} is set) and {@code prefix-dlq}, one by one.
+     * (when {@code side} is set) and {@code prefix-dlq}, one by one. Returns how many records
+     * were answered.
      */
-    static void check(PulsarClient client, String prefix, String lang, int n, String side) throws Exception {
+    static int check(PulsarClient client, String prefix, String lang, int n, String side) throws Exception {
         int expectedOut = 0, expectedDead = 0;
         String[] expected = new String[n];
         for (int i = 0; i < n; i++) {
@@ -119,5 +120,6 @@ final class RecordFunctionChecks {
                 assertNull(sides.receive(500, java.util.concurrent.TimeUnit.MILLISECONDS), lang + ": no extra side record");
             }
         }
+        return expectedOut;
     }
 }
