@@ -387,18 +387,8 @@ impl LiveInstance {
         let read = |store: &Store, ptr: u32, len: u32| -> std::result::Result<Vec<u8>, Failed> {
             let view = v1.memory.view(store);
             let mut bytes = vec![0; len as usize];
-            view.read(u64::from(ptr), &mut bytes).map_err(|_| {
-                Failed::discard(Error::Trap {
-                    code: None,
-                    message: format!(
-                        "bad pointer from the guest: {} returned bytes at {ptr}..{} outside its memory of {} bytes",
-                        abi::PROCESS,
-                        u64::from(ptr) + u64::from(len),
-                        view.data_size()
-                    ),
-                    trace: Vec::new(),
-                })
-            })?;
+            view.read(u64::from(ptr), &mut bytes)
+                .map_err(|_| bad_result(ptr, len, view.data_size()))?;
             Ok(bytes)
         };
         // The output goes straight from guest memory into the reply, after its header.
@@ -410,18 +400,7 @@ impl LiveInstance {
                 }
                 let view = v1.memory.view(store);
                 view.read(u64::from(ptr), &mut reply[abi::REPLY_HEADER..total])
-                    .map_err(|_| {
-                        Failed::discard(Error::Trap {
-                            code: None,
-                            message: format!(
-                        "bad pointer from the guest: {} returned bytes at {ptr}..{} outside its memory of {} bytes",
-                        abi::PROCESS,
-                        u64::from(ptr) + u64::from(len),
-                        view.data_size()
-                    ),
-                            trace: Vec::new(),
-                        })
-                    })
+                    .map_err(|_| bad_result(ptr, len, view.data_size()))
             };
         // At most the size of the guest's memory, which the instance keeps anyway.
         let reply = &mut v1.reply;
@@ -518,6 +497,20 @@ fn self_trap(
         signalled,
         limits,
     )
+}
+
+/// A result of `pulsar_process` whose bytes are not inside the guest's memory of `size` bytes.
+#[cold]
+fn bad_result(ptr: u32, len: u32, size: u64) -> Failed {
+    Failed::discard(Error::Trap {
+        code: None,
+        message: format!(
+            "bad pointer from the guest: {} returned bytes at {ptr}..{} outside its memory of {size} bytes",
+            abi::PROCESS,
+            u64::from(ptr) + u64::from(len)
+        ),
+        trace: Vec::new(),
+    })
 }
 
 /// Names the guest export a trap came from.

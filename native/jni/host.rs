@@ -59,38 +59,28 @@ impl JavaHost {
         })
     }
 
-    /// Runs `f` in a local frame of this thread's environment, with the bridge.
+    /// Runs `f` with this thread's environment and the bridge: in a local frame of its own
+    /// (16 references, freed on return), or, for calls that create no local reference on
+    /// success (a `long` in, a `long` out), in the caller's frame (an exception, the only local
+    /// then, is deleted by `take_exception`).
     fn upcall<T>(
         &self,
+        own_frame: bool,
         f: impl FnOnce(&mut Env<'_>, &JObject<'static>) -> jni::errors::Result<T>,
     ) -> Result<T, HostFailure> {
         let Some(bridge) = self.bridge.read().clone() else {
             return Err(failure("the WASM function was closed during the call"));
         };
-        self.vm
-            .with_local_frame(16, |env| -> jni::errors::Result<Result<T, HostFailure>> {
-                let outcome = f(env, bridge.as_obj());
-                Ok(settle(env, outcome))
-            })
-            .unwrap_or_else(|e: jni::errors::Error| Err(failure(&format!("JNI call failed: {e}"))))
-    }
-
-    /// [`Self::upcall`] without a local frame of its own, for calls that create no local
-    /// reference on success (a `long` in, a `long` out); an exception, the only local then, is
-    /// deleted by `take_exception`.
-    fn upcall_without_locals<T>(
-        &self,
-        f: impl FnOnce(&mut Env<'_>, &JObject<'static>) -> jni::errors::Result<T>,
-    ) -> Result<T, HostFailure> {
-        let Some(bridge) = self.bridge.read().clone() else {
-            return Err(failure("the WASM function was closed during the call"));
+        let call = |env: &mut Env<'_>| -> jni::errors::Result<Result<T, HostFailure>> {
+            let outcome = f(env, bridge.as_obj());
+            Ok(settle(env, outcome))
         };
-        self.vm
-            .with_top_local_frame(|env| -> jni::errors::Result<Result<T, HostFailure>> {
-                let outcome = f(env, bridge.as_obj());
-                Ok(settle(env, outcome))
-            })
-            .unwrap_or_else(|e: jni::errors::Error| Err(failure(&format!("JNI call failed: {e}"))))
+        let outcome = if own_frame {
+            self.vm.with_local_frame(16, call)
+        } else {
+            self.vm.with_top_local_frame(call)
+        };
+        outcome.unwrap_or_else(|e: jni::errors::Error| Err(failure(&format!("JNI call failed: {e}"))))
     }
 }
 
@@ -165,7 +155,7 @@ fn bytes_of(env: &mut Env<'_>, value: jni::JValueOwned<'_>) -> jni::errors::Resu
 impl Host for JavaHost {
     fn call_long(&self, index: usize, args: &[i64]) -> Result<i64, HostFailure> {
         let (a, b) = (args.first().copied().unwrap_or(0), args.get(1).copied().unwrap_or(0));
-        self.upcall_without_locals(|env, bridge| {
+        self.upcall(false, |env, bridge| {
             let args = [jvalue { i: index as i32 }, jvalue { j: a }, jvalue { j: b }];
             // SAFETY: `call_long` was looked up on the class of this very object (the bridge is
             // never replaced) as `(IJJ)J`, and `args` are an int and two longs; the object is
@@ -178,7 +168,7 @@ impl Host for JavaHost {
     }
 
     fn call_bytes(&self, index: usize, input: &[u8]) -> Result<Option<Vec<u8>>, HostFailure> {
-        self.upcall(|env, bridge| {
+        self.upcall(true, |env, bridge| {
             let input = byte_array(env, input)?;
             let args = [jvalue { i: index as i32 }, object_arg(&input)];
             // SAFETY: `call_bytes` was looked up on this object's class as `(I[B)[B`; the
@@ -189,7 +179,7 @@ impl Host for JavaHost {
     }
 
     fn state_get(&self, key: &str) -> Result<Option<Vec<u8>>, HostFailure> {
-        self.upcall(|env, bridge| {
+        self.upcall(true, |env, bridge| {
             let key = byte_array(env, key.as_bytes())?;
             let args = [object_arg(&key)];
             // SAFETY: `state_get` was looked up on this object's class as `([B)[B`; the
@@ -200,7 +190,7 @@ impl Host for JavaHost {
     }
 
     fn counter_get(&self, key: &str) -> Result<i64, HostFailure> {
-        self.upcall(|env, bridge| {
+        self.upcall(true, |env, bridge| {
             let key = byte_array(env, key.as_bytes())?;
             let args = [object_arg(&key)];
             // SAFETY: `counter_get` was looked up on this object's class as `([B)J`; the argument
@@ -218,7 +208,7 @@ impl Host for JavaHost {
     }
 
     fn discarded(&self, effects: &[u8]) {
-        let outcome = self.upcall(|env, bridge| {
+        let outcome = self.upcall(true, |env, bridge| {
             let effects = byte_array(env, effects)?;
             let args = [object_arg(&effects)];
             // SAFETY: `discarded` was looked up on this object's class as `([B)V`; the argument is

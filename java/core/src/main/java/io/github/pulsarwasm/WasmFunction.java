@@ -230,16 +230,7 @@ public class WasmFunction implements Function<Long, Long>, AutoCloseable {
             spec = writer.toByteArray();
             bridge = new HostBridge(functions, WasmContext.logging(source));
         }
-        try {
-            return WasmLoader.load(wasm, export, limits.maxMemoryPages(), limits.maxTableElements(),
-                    limits.fuelOrZero(), limits.timeoutNanosOrZero(), spec, bridge);
-        } catch (WasmCompileException e) {
-            throw new WasmCompileException(source + ": " + e.getMessage(), e);
-        } catch (WasmLinkException e) {
-            throw new WasmLinkException(source + ": " + e.getMessage(), e);
-        } catch (WasmLimitException e) {
-            throw new WasmLimitException(source + ": " + e.getMessage(), e);
-        }
+        return WasmLoader.load(wasm, export, limits, spec, bridge, source);
     }
 
     private static String defaultResource(Class<?> type) {

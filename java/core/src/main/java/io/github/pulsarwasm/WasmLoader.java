@@ -66,6 +66,23 @@ public final class WasmLoader {
         };
     }
 
+    /**
+     * {@link #load} with the limits of {@code limits}; load errors name {@code source} (a
+     * resource, a file, "bytes") in front of the engine's message.
+     */
+    static long load(byte[] wasm, String export, WasmLimits limits, byte[] hostSpec, Object bridge, String source) {
+        try {
+            return load(wasm, export, limits.maxMemoryPages(), limits.maxTableElements(), limits.fuelOrZero(),
+                    limits.timeoutNanosOrZero(), hostSpec, bridge);
+        } catch (WasmCompileException e) {
+            throw new WasmCompileException(source + ": " + e.getMessage(), e);
+        } catch (WasmLinkException e) {
+            throw new WasmLinkException(source + ": " + e.getMessage(), e);
+        } catch (WasmLimitException e) {
+            throw new WasmLimitException(source + ": " + e.getMessage(), e);
+        }
+    }
+
     // Keep in sync with native/jni/mod.rs.
     private static native int abiVersion();
 

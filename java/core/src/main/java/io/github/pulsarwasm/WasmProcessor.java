@@ -64,18 +64,7 @@ public final class WasmProcessor implements Function<byte[], byte[]>, AutoClosea
         spec.count(b.grantState ? 1 : 0);
         spec.count(b.publishGrants.size());
         b.publishGrants.forEach(spec::text);
-        WasmLimits limits = b.limits;
-        long loaded;
-        try {
-            loaded = WasmLoader.load(b.wasm, null, limits.maxMemoryPages(), limits.maxTableElements(), limits.fuelOrZero(),
-                    limits.timeoutNanosOrZero(), spec.toByteArray(), bridge);
-        } catch (WasmCompileException e) {
-            throw new WasmCompileException(source + ": " + e.getMessage(), e);
-        } catch (WasmLinkException e) {
-            throw new WasmLinkException(source + ": " + e.getMessage(), e);
-        } catch (WasmLimitException e) {
-            throw new WasmLimitException(source + ": " + e.getMessage(), e);
-        }
+        long loaded = WasmLoader.load(b.wasm, null, b.limits, spec.toByteArray(), bridge, source);
         this.handle = loaded;
         this.cleanable = CLEANER.register(this, () -> WasmLoader.unload(loaded));
         this.wantsRecord = info().exports().stream().anyMatch(e -> e.startsWith("pulsar_wants_record:"));

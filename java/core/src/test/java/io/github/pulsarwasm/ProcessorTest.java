@@ -27,6 +27,7 @@ class ProcessorTest {
                   (import "pulsar_v1" "config_get" (func $config_get (param i32 i32 i32 i32) (result i32)))
                   (import "pulsar_v1" "state_get" (func $state_get (param i32 i32 i32 i32) (result i32)))
                   (import "pulsar_v1" "state_put" (func $state_put (param i32 i32 i32 i32) (result i32)))
+                  (import "pulsar_v1" "state_delete" (func $state_delete (param i32 i32) (result i32)))
                   (import "pulsar_v1" "counter_incr" (func $counter_incr (param i32 i32 i64) (result i32)))
                   (import "pulsar_v1" "counter_get" (func $counter_get (param i32 i32 i32) (result i32)))
                   (import "pulsar_v1" "metric" (func $metric (param i32 i32 f64) (result i32)))
@@ -112,6 +113,8 @@ class ProcessorTest {
                 (drop (call $metric (i32.const 1031) (i32.const 1) (f64.const 0.5)))
                 (drop (call $publish (i32.const 1032) (i32.const 4) (i32.const 1024) (i32.const 5) (i32.const 0)))
                 (drop (call $counter_get (i32.const 1036) (i32.const 1) (i32.const 2048)))
+                (drop (call $state_put (i32.const 1036) (i32.const 1) (i32.const 1030) (i32.const 1)))
+                (drop (call $state_delete (i32.const 1036) (i32.const 1)))
                 (call $out (i32.const 2048) (i32.const 8))""";
         Recording context = new Recording();
         context.counters.put("c", 10L);
@@ -119,7 +122,8 @@ class ProcessorTest {
                 .grantPublish(List.of("side")).build()) {
             WasmOutputRecord out = p.process(WasmRecord.of("x"), context);
             assertEquals(13L, java.nio.ByteBuffer.wrap(out.value()).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong());
-            assertEquals(List.of("log 2 hello", "put k", "incr c", "metric m 0.5"), context.events);
+            assertEquals(List.of("log 2 hello", "put k", "incr c", "metric m 0.5", "put c", "delete c"), context.events);
+            assertNull(context.state.get("c"));
             assertEquals(List.of("persistent://public/default/side hello key=null"), context.published);
             assertEquals("v", new String(context.state.get("k"), UTF_8));
             assertEquals(13L, context.counters.get("c"));

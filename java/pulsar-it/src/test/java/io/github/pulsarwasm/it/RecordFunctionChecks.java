@@ -64,6 +64,12 @@ final class RecordFunctionChecks {
      * were answered.
      */
     static int check(PulsarClient client, String prefix, String lang, int n, String side) throws Exception {
+        return check(client, prefix, lang, n, side, true);
+    }
+
+    /** {@link #check}, where {@code sideGranted} false means the side topic must stay empty. */
+    static int check(PulsarClient client, String prefix, String lang, int n, String side, boolean sideGranted)
+            throws Exception {
         int expectedOut = 0, expectedDead = 0;
         String[] expected = new String[n];
         for (int i = 0; i < n; i++) {
@@ -107,7 +113,9 @@ final class RecordFunctionChecks {
                 assertEquals(value(i), new String(m.getValue(), UTF_8), lang + ": dead letter " + i);
                 assertTrue(expected[i].startsWith("!"));
             }
-            if (sides != null) {
+            if (sides != null && !sideGranted) {
+                assertNull(sides.receive(2, java.util.concurrent.TimeUnit.SECONDS), lang + ": nothing on an ungranted topic");
+            } else if (sides != null) {
                 List<Message<byte[]>> sideRecords = Functions.receive(sides, expectedOut, wait);
                 assertEquals(expectedOut, sideRecords.size(), lang + ": side records");
                 boolean[] sideSeen = new boolean[n];
