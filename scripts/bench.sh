@@ -7,7 +7,10 @@
 #     compute-heavy guest, and that computation in Java;
 #   - JMH again on the JDK that Pulsar 4 runs on (21+): the trivial calls against wasmer's own,
 #     in 6 forks, because there the results differ more from one JVM to the next.
-# Results go to bench/results/ (criterion.txt, jmh.txt/json, jmh-pulsar-jdk.txt/json).
+#   - bytes payloads and host calls (criterion: benches/payload.rs; JMH: PayloadBenchmark, in the
+#     first JMH run).
+# Results go to bench/results/ (criterion.txt, limits.txt, payload.txt, jmh.txt/json,
+# jmh-pulsar-jdk.txt/json). The Pulsar throughput comparison is scripts/throughput.sh.
 # Extra arguments go to the first JMH run (e.g. -f 3).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -30,6 +33,9 @@ cargo bench --locked --bench call --bench memory_style -- --warm-up-time 2 --mea
 
 printf '\n==> criterion: the sandbox limits (fuel, deadline) on three guests\n'
 cargo bench --locked --bench limits -- --warm-up-time 2 --measurement-time 5 2>&1 | tee "$out/limits.txt"
+
+printf '\n==> criterion: bytes payloads and a host call, beside the i64 call\n'
+cargo bench --locked --bench payload -- --warm-up-time 2 --measurement-time 5 2>&1 | tee "$out/payload.txt"
 
 # Instruction counts do not depend on what else the machine is doing, timings do.
 printf '\n==> instructions per call (valgrind --tool=callgrind)\n'
