@@ -9,7 +9,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # Rebuild only when a source changed since the last complete build (scripts/test.sh makes one).
 sources=(native tests build.rs Cargo.toml Cargo.lock java/pom.xml java/core java/pulsar-it/pom.xml java/pulsar-it/src
-  examples/c examples/rust/src examples/assemblyscript/assembly examples/zig examples/wat examples/pulsar-function/pom.xml
+  examples/c examples/rust/src examples/assemblyscript/assembly examples/zig examples/wat examples/enrich examples/upper sdk
+  examples/pulsar-function/pom.xml
   examples/pulsar-function/src)
 if [[ -f target/build.stamp && -f examples/pulsar-function/target/wasm-pulsar-function.jar &&
       -z $(find "${sources[@]}" -newer target/build.stamp -not -path '*/target/*' -type f -print -quit) ]]; then
