@@ -358,4 +358,37 @@ class ProcessorTest {
             throw new AssertionError(e);
         }
     }
+
+    @Test
+    void threadsEachGetTheirOwnInstanceReplyBufferAndContext() throws Exception {
+        // Logs the input, counts it, and echoes it: every thread must see only its own effects.
+        String body = """
+                (drop (call $log (i32.const 2) (local.get $p) (local.get $n)))
+                (drop (call $counter_incr (i32.const 1024) (i32.const 1) (i64.const 1)))
+                (call $out (local.get $p) (local.get $n))""";
+        try (WasmProcessor p = WasmProcessor.builder().wasm(guest("", body, "c")).grantState(true).build()) {
+            int threads = 8, records = 2000;
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+            List<java.util.concurrent.Future<String>> results = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int id = t;
+                results.add(pool.submit(() -> {
+                    Recording context = new Recording();
+                    for (int i = 0; i < records; i++) {
+                        String value = "thread " + id + " record " + i + " " + "x".repeat(i % 700);
+                        WasmOutputRecord out = p.process(WasmRecord.of(value), context);
+                        if (!value.equals(out.valueAsString())) return "wrong output: " + out.valueAsString();
+                        if (!context.events.get(context.events.size() - 2).equals("log 2 " + value)) {
+                            return "wrong log line: " + context.events.get(context.events.size() - 2);
+                        }
+                    }
+                    return context.counters.get("c") == records ? "ok" : "counter " + context.counters.get("c");
+                }));
+            }
+            for (java.util.concurrent.Future<String> r : results) {
+                assertEquals("ok", r.get());
+            }
+            pool.shutdown();
+        }
+    }
 }
