@@ -285,7 +285,8 @@ pub struct Effects {
     pub(crate) all: Vec<u8>,
     pub(crate) count: u32,
     /// Log lines and metrics only: what a failed record still delivers.
-    pub(crate) diagnostics: Vec<u8>,
+    diagnostics: Vec<u8>,
+    diagnostic_count: u32,
     state: Vec<(String, Option<Vec<u8>>)>,
     counters: Vec<(String, i64)>,
 }
@@ -295,12 +296,22 @@ impl Effects {
         self.all.clear();
         self.count = 0;
         self.diagnostics.clear();
+        self.diagnostic_count = 0;
         self.state.clear();
         self.counters.clear();
     }
 
-    pub(crate) fn take_diagnostics(&mut self) -> Vec<u8> {
-        std::mem::take(&mut self.diagnostics)
+    /// The log lines and metrics collected so far, as an effect list (count, then effects),
+    /// or `None` when there are none; they are taken, not copied.
+    pub(crate) fn take_diagnostics(&mut self) -> Option<Vec<u8>> {
+        if self.diagnostic_count == 0 {
+            return None;
+        }
+        let mut list = Vec::with_capacity(4 + self.diagnostics.len());
+        list.extend_from_slice(&self.diagnostic_count.to_le_bytes());
+        list.append(&mut self.diagnostics);
+        self.diagnostic_count = 0;
+        Some(list)
     }
 
     /// Appends one effect made of `parts`; `false` when the record's effects are at their cap.
@@ -312,6 +323,7 @@ impl Effects {
         self.count += 1;
         encode(&mut self.all, tag, parts);
         if diagnostic {
+            self.diagnostic_count += 1;
             encode(&mut self.diagnostics, tag, parts);
         }
         true
@@ -683,7 +695,7 @@ fn publish(mut env: Env<'_>, tptr: i32, tlen: i32, ptr: i32, len: i32, flags: i3
         return Ok(status::UNAVAILABLE);
     }
     let record = flags & 1 == 1;
-    if record && !crate::abi::valid_output_record(&payload) {
+    if record && !valid_output_record(&payload) {
         return Ok(status::BAD_ARGUMENT);
     }
     let pushed = env.data_mut().effects.push(

@@ -293,7 +293,7 @@ impl LiveInstance {
             fuel,
             watch,
             env,
-            ..
+            memories,
         } = self;
         let (LiveEntry::V1(v1), Some(env)) = (entry, env.as_ref()) else {
             return Err(Failed::discard(Error::InvalidArgument(
@@ -317,9 +317,9 @@ impl LiveInstance {
                     let (outcome, signalled) = guarded(store, fuel.as_ref(), watch.as_ref(), limits, |store| {
                         free.call(store, old_ptr as i32, old_cap as i32)
                     });
-                    outcome.map_err(|trap| (trap, signalled)).map_err(|(trap, signalled)| {
+                    outcome.map_err(|trap| {
                         Failed::discard(in_export(
-                            self_trap(store, fuel, trap, signalled, limits, &v1.memory),
+                            classify_trap(store, fuel.as_ref(), memories, trap, signalled, limits),
                             abi::FREE,
                         ))
                     })?;
@@ -335,7 +335,7 @@ impl LiveInstance {
             });
             let ptr = outcome.map_err(|trap| {
                 Failed::discard(in_export(
-                    self_trap(store, fuel, trap, signalled, limits, &v1.memory),
+                    classify_trap(store, fuel.as_ref(), memories, trap, signalled, limits),
                     abi::ALLOC,
                 ))
             })? as u32;
@@ -372,14 +372,9 @@ impl LiveInstance {
         let result = match outcome {
             Ok(result) => result,
             Err(trap) => {
-                let error = match env.as_mut(store).failure.take() {
-                    Some((function, failure)) => Error::HostFunction {
-                        function,
-                        message: failure.message,
-                        cause: failure.cause,
-                        trace: Error::trace_of(&trap),
-                    },
-                    None => self_trap(store, fuel, trap, signalled, limits, &v1.memory),
+                let error = match host_failure(Some(env), store, &trap) {
+                    Some(error) => error,
+                    None => classify_trap(store, fuel.as_ref(), memories, trap, signalled, limits),
                 };
                 return Err(Failed::discard(error));
             }
@@ -411,8 +406,9 @@ impl LiveInstance {
                 (abi::outcome::VALUE, len)
             }
             Decoded::Record { ptr, len } => {
-                let record = read(store, ptr, len)?;
-                if !abi::valid_output_record(&record) {
+                output_into_reply(store, reply, ptr, len)?;
+                let record = &reply[abi::REPLY_HEADER..abi::REPLY_HEADER + len as usize];
+                if !abi::valid_output_record(record) {
                     return Err(Failed {
                         error: Error::Guest(format!(
                             "{} returned a malformed output record ({len} bytes; see docs/abi.md)",
@@ -421,17 +417,12 @@ impl LiveInstance {
                         discard: false,
                     });
                 }
-                if let Some(refusal) = abi::refused_destination(&record, &env.as_ref(store).spec) {
+                if let Some(refusal) = abi::refused_destination(record, &env.as_ref(store).spec) {
                     return Err(Failed {
                         error: Error::Guest(refusal),
                         discard: false,
                     });
                 }
-                let total = abi::REPLY_HEADER + record.len();
-                if reply.len() < total {
-                    reply.resize(total, 0);
-                }
-                reply[abi::REPLY_HEADER..total].copy_from_slice(&record);
                 (abi::outcome::RECORD, len)
             }
             Decoded::Error { ptr, len } => {
@@ -456,17 +447,8 @@ impl LiveInstance {
     /// The error for a trap: a limit when one caused it, the guest's own trap otherwise.
     #[cold]
     fn trap_error(&mut self, trap: RuntimeError, signalled: bool, limits: &Limits) -> Error {
-        if let Some((function, failure)) = self
-            .env
-            .as_ref()
-            .and_then(|env| env.as_mut(&mut self.store).failure.take())
-        {
-            return Error::HostFunction {
-                function,
-                message: failure.message,
-                cause: failure.cause,
-                trace: Error::trace_of(&trap),
-            };
+        if let Some(error) = host_failure(self.env.as_ref(), &mut self.store, &trap) {
+            return error;
         }
         classify_trap(
             &mut self.store,
@@ -479,24 +461,17 @@ impl LiveInstance {
     }
 }
 
-/// A trap of a v1 call, classified as `LiveInstance::trap_error` does.
+/// The error of a trap that a Java host function's failure caused (kept in the env by
+/// `abi::call_user`), if that is what happened.
 #[cold]
-fn self_trap(
-    store: &mut Store,
-    fuel: &Option<Fuel>,
-    trap: RuntimeError,
-    signalled: bool,
-    limits: &Limits,
-    memory: &Memory,
-) -> Error {
-    classify_trap(
-        store,
-        fuel.as_ref(),
-        std::slice::from_ref(memory),
-        trap,
-        signalled,
-        limits,
-    )
+fn host_failure(env: Option<&FunctionEnv<HostEnv>>, store: &mut Store, trap: &RuntimeError) -> Option<Error> {
+    let (function, failure) = env?.as_mut(store).failure.take()?;
+    Some(Error::HostFunction {
+        function,
+        message: failure.message,
+        cause: failure.cause,
+        trace: Error::trace_of(trap),
+    })
 }
 
 /// A result of `pulsar_process` whose bytes are not inside the guest's memory of `size` bytes.
@@ -648,41 +623,16 @@ impl LiveInstance {
     fn deliver_diagnostics(&mut self, def: &FunctionDef) {
         let Some(env) = &self.env else { return };
         let diagnostics = env.as_mut(&mut self.store).effects.take_diagnostics();
-        if let (false, Some(host)) = (diagnostics.is_empty(), &def.spec.host) {
-            let mut effects = Vec::with_capacity(4 + diagnostics.len());
-            let count = count_effects(&diagnostics);
-            effects.extend_from_slice(&count.to_le_bytes());
-            effects.extend_from_slice(&diagnostics);
+        if let (Some(effects), Some(host)) = (diagnostics, &def.spec.host) {
             host_call(|| host.discarded(&effects));
         }
     }
 }
 
-/// How many effects an encoded list holds (log lines and metrics only, as diagnostics are).
-fn count_effects(encoded: &[u8]) -> u32 {
-    let mut count = 0;
-    let mut at = 0;
-    let len_at = |at: usize| -> usize {
-        encoded.get(at..at + 4).map_or(usize::MAX / 2, |b| {
-            u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize
-        })
-    };
-    while at < encoded.len() {
-        count += 1;
-        at = match encoded[at] {
-            // level, then the line
-            abi::tag::LOG => at + 2 + 4 + len_at(at + 2),
-            // the name, then 8 bytes
-            _ => at + 1 + 4 + len_at(at + 1) + 8,
-        };
-    }
-    count
-}
-
 #[cold]
 #[inline(never)]
 fn instantiate(def: &FunctionDef) -> Result<LiveInstance> {
-    let (mut store, instance, env) = new_instance(def)?;
+    let (store, instance, env) = new_instance(def)?;
     let exports = &instance.exports;
     let typed_err = |e: wasmer::ExportError| Error::Instantiate(e.to_string());
     let entry = match &def.entry {
@@ -728,8 +678,6 @@ fn instantiate(def: &FunctionDef) -> Result<LiveInstance> {
             _ => None,
         })
         .collect();
-    // Keep `store` borrowed by nothing from here on.
-    let _ = &mut store;
     INSTANCES.fetch_add(1, Ordering::Relaxed);
     let mut live = LiveInstance {
         store,
