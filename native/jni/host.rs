@@ -32,6 +32,17 @@ pub struct JavaHost {
     vm: JavaVM,
 }
 
+/// The bridge's method IDs. Invariant relied on by every `call_method_unchecked` below (the
+/// "bridge invariant"): each ID was looked up by `JavaHost::new` on the runtime class of the one
+/// object this host holds as `bridge`, which is never replaced, with the signature its call
+/// site passes arguments and a return type for. So whatever object Java passed at load (any
+/// class of the package can pass a made-up one), an ID either matches it or `new` failed and
+/// nothing is called. The IDs stay valid while that class is loaded, and it is loaded while the
+/// object is reachable: an upcall holds an `Arc` of the global reference for its whole length,
+/// so a concurrent `close` (unload) cannot free it under the call. An upcall runs on the thread
+/// of the native method that entered the guest (a virtual thread stays on its carrier while
+/// native frames are on its stack), so the thread is attached and the environment
+/// `JavaVM::with_*_local_frame` finds is that thread's own.
 struct Ids {
     call_long: JMethodID,
     call_bytes: JMethodID,
@@ -157,9 +168,8 @@ impl Host for JavaHost {
         let (a, b) = (args.first().copied().unwrap_or(0), args.get(1).copied().unwrap_or(0));
         self.upcall(false, |env, bridge| {
             let args = [jvalue { i: index as i32 }, jvalue { j: a }, jvalue { j: b }];
-            // SAFETY: `call_long` was looked up on the class of this very object (the bridge is
-            // never replaced) as `(IJJ)J`, and `args` are an int and two longs; the object is
-            // kept alive by the `Arc` this upcall holds.
+            // SAFETY: the bridge invariant (`Ids`) for `call_long`, looked up as `(IJJ)J`: `args`
+            // are an int and two longs, and the return type is long.
             unsafe {
                 env.call_method_unchecked(bridge, self.ids.call_long, JavaType::Primitive(Primitive::Long), &args)
             }?
@@ -171,8 +181,9 @@ impl Host for JavaHost {
         self.upcall(true, |env, bridge| {
             let input = byte_array(env, input)?;
             let args = [jvalue { i: index as i32 }, object_arg(&input)];
-            // SAFETY: `call_bytes` was looked up on this object's class as `(I[B)[B`; the
-            // arguments are an int and a `byte[]`; the return type is an array.
+            // SAFETY: the bridge invariant (`Ids`) for `call_bytes`, looked up as `(I[B)[B`: the
+            // arguments are an int and a `byte[]` (a local reference alive until this closure
+            // returns), and the return type is an array.
             let result = unsafe { env.call_method_unchecked(bridge, self.ids.call_bytes, JavaType::Array, &args) }?;
             bytes_of(env, result)
         })
@@ -182,8 +193,8 @@ impl Host for JavaHost {
         self.upcall(true, |env, bridge| {
             let key = byte_array(env, key.as_bytes())?;
             let args = [object_arg(&key)];
-            // SAFETY: `state_get` was looked up on this object's class as `([B)[B`; the
-            // argument is a `byte[]`; the return type is an array.
+            // SAFETY: the bridge invariant (`Ids`) for `state_get`, looked up as `([B)[B`: the
+            // argument is a `byte[]` alive until this closure returns, the return type an array.
             let result = unsafe { env.call_method_unchecked(bridge, self.ids.state_get, JavaType::Array, &args) }?;
             bytes_of(env, result)
         })
@@ -193,8 +204,8 @@ impl Host for JavaHost {
         self.upcall(true, |env, bridge| {
             let key = byte_array(env, key.as_bytes())?;
             let args = [object_arg(&key)];
-            // SAFETY: `counter_get` was looked up on this object's class as `([B)J`; the argument
-            // is a `byte[]`.
+            // SAFETY: the bridge invariant (`Ids`) for `counter_get`, looked up as `([B)J`: the
+            // argument is a `byte[]` alive until this closure returns, the return type long.
             unsafe {
                 env.call_method_unchecked(
                     bridge,
@@ -211,8 +222,8 @@ impl Host for JavaHost {
         let outcome = self.upcall(true, |env, bridge| {
             let effects = byte_array(env, effects)?;
             let args = [object_arg(&effects)];
-            // SAFETY: `discarded` was looked up on this object's class as `([B)V`; the argument is
-            // a `byte[]`.
+            // SAFETY: the bridge invariant (`Ids`) for `discarded`, looked up as `([B)V`: the
+            // argument is a `byte[]` alive until this closure returns, the return type void.
             unsafe {
                 env.call_method_unchecked(bridge, self.ids.discarded, JavaType::Primitive(Primitive::Void), &args)
             }?;

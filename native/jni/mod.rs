@@ -9,7 +9,9 @@
 //! undefined behaviour.
 //!
 //! The unsafe code of this module is `#[unsafe(no_mangle)]` on each native, whose
-//! symbol the JVM binds to a `native` method by name. The invariant, for every one of them:
+//! symbol the JVM binds to a `native` method by name, and two views of a byte slice as
+//! `[i8]` for the JNI array copies (`copy_to_java`, `copy_from_java`); `host.rs` has its own
+//! (the upcalls, under the invariant stated on its `Ids`). The invariant, for every native:
 //! its Rust signature is the JNI signature of its Java declaration (`WasmLoader.java`, or
 //! `NativeBench.java` for `bench.rs`; for `JNI_OnLoad`, the one the JNI specification gives),
 //! and it returns without unwinding (every body runs inside
@@ -272,7 +274,8 @@ thread_local! {
 
 /// Copies `bytes` to the start of a Java `byte[]` at least as long.
 fn copy_to_java(env: &Env<'_>, bytes: &[u8], array: &JByteArray<'_>) -> jni::errors::Result<()> {
-    // SAFETY: as in `copy_from_java`, for a shared slice.
+    // SAFETY: `i8` and `u8` have the same size and alignment and every bit pattern is valid for
+    // both, so the slice may be viewed as `[i8]` while it is borrowed here; JNI only reads it.
     let as_jbytes = unsafe { std::slice::from_raw_parts(bytes.as_ptr().cast::<i8>(), bytes.len()) };
     array.set_region(env, 0, as_jbytes)
 }
