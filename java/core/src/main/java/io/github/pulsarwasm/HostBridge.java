@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.LongBinaryOperator;
 import java.util.function.LongUnaryOperator;
@@ -63,6 +64,26 @@ final class HostBridge {
 
     long counterGet(byte[] key) {
         return context().getCounter(new String(key, StandardCharsets.UTF_8));
+    }
+
+    /**
+     * The host specification {@code native/jni/mod.rs decode_spec} reads: the host functions'
+     * names and shapes, the user config (strings as they are, other values as JSON), and the
+     * grants.
+     */
+    static byte[] encodeSpec(WasmHostFunctions functions, Map<String, Object> config, boolean grantState,
+            List<String> publishGrants) {
+        LittleEndianWriter spec = new LittleEndianWriter(256);
+        functions.encode(spec);
+        spec.u32(config.size());
+        config.forEach((key, value) -> {
+            spec.text(key);
+            spec.text(value instanceof String s ? s : Json.write(value));
+        });
+        spec.u32(grantState ? 1 : 0);
+        spec.u32(publishGrants.size());
+        publishGrants.forEach(spec::text);
+        return spec.toByteArray();
     }
 
     /** The log lines and metrics of a record that failed: a count, then effects. */

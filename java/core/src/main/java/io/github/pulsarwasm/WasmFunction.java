@@ -9,6 +9,8 @@ import java.net.URL;
 import java.net.URLConnection;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
 import java.util.function.LongUnaryOperator;
@@ -126,14 +128,7 @@ public class WasmFunction implements Function<Long, Long>, AutoCloseable {
 
     /** A function from a class-path resource, calling the named export, under the given limits. */
     public static WasmFunction fromResource(ClassLoader loader, String name, String export, WasmLimits limits) {
-        Objects.requireNonNull(loader, "loader must not be null");
-        Objects.requireNonNull(name, "name must not be null");
-        URL url = loader.getResource(name);
-        if (url == null) {
-            throw new WasmException("WASM resource " + name + " not found in " + loader
-                    + " (resource names have no leading slash, e.g. com/acme/plus1.wasm)");
-        }
-        return new WasmFunction(read(url), export, limits, WasmHostFunctions.none(), "resource " + name);
+        return new WasmFunction(readResource(loader, name), export, limits, WasmHostFunctions.none(), "resource " + name);
     }
 
     /** A function from a {@code .wasm} or {@code .wat} file. */
@@ -149,11 +144,7 @@ public class WasmFunction implements Function<Long, Long>, AutoCloseable {
     /** A function from a {@code .wasm} or {@code .wat} file, calling the named export, under the given limits. */
     public static WasmFunction fromPath(Path path, String export, WasmLimits limits) {
         Objects.requireNonNull(path, "path must not be null");
-        try {
-            return new WasmFunction(Files.readAllBytes(path), export, limits, WasmHostFunctions.none(), "file " + path);
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not read WASM file " + path, e);
-        }
+        return new WasmFunction(readFile(path), export, limits, WasmHostFunctions.none(), "file " + path);
     }
 
     /**
@@ -222,12 +213,7 @@ public class WasmFunction implements Function<Long, Long>, AutoCloseable {
         byte[] spec = null;
         Object bridge = null;
         if (!functions.names().isEmpty()) {
-            SpecWriter writer = new SpecWriter();
-            functions.encode(writer);
-            writer.count(0); // no config
-            writer.count(0); // no state
-            writer.count(0); // no topics
-            spec = writer.toByteArray();
+            spec = HostBridge.encodeSpec(functions, Map.of(), false, List.of());
             bridge = new HostBridge(functions, WasmContext.logging(source));
         }
         return WasmLoader.load(wasm, export, limits, spec, bridge, source);
@@ -239,6 +225,27 @@ public class WasmFunction implements Function<Long, Long>, AutoCloseable {
             return simple + ".wat";
         }
         return simple + ".wasm";
+    }
+
+    /** A resource of {@code loader} (a name without a leading slash), read by {@link #read(URL)}. */
+    static byte[] readResource(ClassLoader loader, String name) {
+        Objects.requireNonNull(loader, "loader must not be null");
+        Objects.requireNonNull(name, "name must not be null");
+        URL url = loader.getResource(name);
+        if (url == null) {
+            throw new WasmException("WASM resource " + name + " not found in " + loader
+                    + " (resource names have no leading slash, e.g. com/acme/plus1.wasm)");
+        }
+        return read(url);
+    }
+
+    static byte[] readFile(Path path) {
+        Objects.requireNonNull(path, "path must not be null");
+        try {
+            return Files.readAllBytes(path);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not read WASM file " + path, e);
+        }
     }
 
     private static byte[] readResource(Class<?> type, String name) {

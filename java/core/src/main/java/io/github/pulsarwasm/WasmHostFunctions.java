@@ -58,8 +58,8 @@ public final class WasmHostFunctions {
     }
 
     /** Encodes the names and shapes as {@code native/jni/mod.rs decode_spec} reads them. */
-    void encode(SpecWriter out) {
-        out.count(functions.size());
+    void encode(LittleEndianWriter out) {
+        out.u32(functions.size());
         functions.forEach((name, entry) -> {
             out.text(name);
             out.text(entry.shape());

@@ -38,27 +38,17 @@ public final class WasmOutputRecord {
         in.position(2);
         int flags = in.getShort() & 0xffff;
         long eventTime = in.getLong();
-        byte[] value = field(in);
-        String key = text(in);
-        String topic = text(in);
+        byte[] value = HostBridge.bytes(in);
+        String key = HostBridge.text(in);
+        String topic = HostBridge.text(in);
         int count = in.getInt();
         Map<String, String> properties = new LinkedHashMap<>();
         for (int i = 0; i < count; i++) {
-            properties.put(text(in), text(in));
+            properties.put(HostBridge.text(in), HostBridge.text(in));
         }
         return new WasmOutputRecord(value, (flags & 1) != 0 ? key : null,
                 (flags & 8) != 0 ? Collections.unmodifiableMap(properties) : null,
                 (flags & 2) != 0 ? eventTime : null, (flags & 4) != 0 ? topic : null);
-    }
-
-    private static byte[] field(ByteBuffer in) {
-        byte[] bytes = new byte[in.getInt()];
-        in.get(bytes);
-        return bytes;
-    }
-
-    private static String text(ByteBuffer in) {
-        return new String(field(in), StandardCharsets.UTF_8);
     }
 
     public byte[] value() {

@@ -1,15 +1,10 @@
 package io.github.pulsarwasm;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
-import java.net.URL;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -54,17 +49,8 @@ public final class WasmProcessor implements Function<byte[], byte[]>, AutoClosea
         this.source = b.source;
         this.defaultContext = b.context != null ? b.context : WasmContext.logging(source);
         this.bridge = new HostBridge(b.functions, defaultContext);
-        SpecWriter spec = new SpecWriter();
-        b.functions.encode(spec);
-        spec.count(b.config.size());
-        b.config.forEach((key, value) -> {
-            spec.text(key);
-            spec.bytes(configValue(value));
-        });
-        spec.count(b.grantState ? 1 : 0);
-        spec.count(b.publishGrants.size());
-        b.publishGrants.forEach(spec::text);
-        long loaded = WasmLoader.load(b.wasm, null, b.limits, spec.toByteArray(), bridge, source);
+        byte[] spec = HostBridge.encodeSpec(b.functions, b.config, b.grantState, b.publishGrants);
+        long loaded = WasmLoader.load(b.wasm, null, b.limits, spec, bridge, source);
         this.handle = loaded;
         this.cleanable = CLEANER.register(this, () -> WasmLoader.unload(loaded));
         this.wantsRecord = info().exports().stream().anyMatch(e -> e.startsWith("pulsar_wants_record:"));
@@ -200,10 +186,6 @@ public final class WasmProcessor implements Function<byte[], byte[]>, AutoClosea
         return "WasmProcessor[" + source + "]";
     }
 
-    /** A config value as the guest reads it: strings as they are, anything else as JSON. */
-    static byte[] configValue(Object value) {
-        return (value instanceof String s ? s : Json.write(value)).getBytes(StandardCharsets.UTF_8);
-    }
 
     public static final class Builder {
         private byte[] wasm;
@@ -224,27 +206,15 @@ public final class WasmProcessor implements Function<byte[], byte[]>, AutoClosea
             return this;
         }
 
+        /** A resource of {@code loader}, read past the JDK's jar cache (see {@link WasmFunction}). */
         public Builder resource(ClassLoader loader, String name) {
-            URL url = Objects.requireNonNull(loader, "loader must not be null").getResource(name);
-            if (url == null) {
-                throw new WasmException("WASM resource " + name + " not found in " + loader
-                        + " (resource names have no leading slash, e.g. com/acme/enrich.wasm)");
-            }
-            try (InputStream in = url.openStream()) {
-                this.wasm = in.readAllBytes();
-            } catch (IOException e) {
-                throw new UncheckedIOException("could not read WASM resource " + url, e);
-            }
+            this.wasm = WasmFunction.readResource(loader, name);
             this.source = "resource " + name;
             return this;
         }
 
         public Builder path(Path path) {
-            try {
-                this.wasm = Files.readAllBytes(path);
-            } catch (IOException e) {
-                throw new UncheckedIOException("could not read WASM file " + path, e);
-            }
+            this.wasm = WasmFunction.readFile(path);
             this.source = "file " + path;
             return this;
         }

@@ -1,6 +1,5 @@
 package io.github.pulsarwasm;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -92,44 +91,23 @@ public final class WasmRecord {
 
     /** The input envelope, version 1. */
     byte[] encode() {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(64 + value.length);
-        out.write(1);
-        out.write(0);
-        int flags = (key != null ? 1 : 0) | (eventTime != null ? 2 : 0);
-        u16(out, flags);
-        i64(out, eventTime != null ? eventTime : 0);
-        i64(out, publishTime);
-        u32(out, redeliveryCount);
-        field(out, value);
-        field(out, key != null ? key.getBytes(StandardCharsets.UTF_8) : new byte[0]);
-        field(out, topic.getBytes(StandardCharsets.UTF_8));
-        field(out, messageId);
-        u32(out, properties.size());
+        LittleEndianWriter out = new LittleEndianWriter(64 + value.length);
+        out.u8(1);
+        out.u8(0);
+        out.u16((key != null ? 1 : 0) | (eventTime != null ? 2 : 0));
+        out.i64(eventTime != null ? eventTime : 0);
+        out.i64(publishTime);
+        out.u32(redeliveryCount);
+        out.bytes(value);
+        out.text(key != null ? key : "");
+        out.text(topic);
+        out.bytes(messageId);
+        out.u32(properties.size());
         properties.forEach((k, v) -> {
-            field(out, k.getBytes(StandardCharsets.UTF_8));
-            field(out, v.getBytes(StandardCharsets.UTF_8));
+            out.text(k);
+            out.text(v);
         });
         return out.toByteArray();
-    }
-
-    static void u16(ByteArrayOutputStream out, int v) {
-        out.write(v);
-        out.write(v >>> 8);
-    }
-
-    static void u32(ByteArrayOutputStream out, int v) {
-        u16(out, v);
-        u16(out, v >>> 16);
-    }
-
-    static void i64(ByteArrayOutputStream out, long v) {
-        u32(out, (int) v);
-        u32(out, (int) (v >>> 32));
-    }
-
-    static void field(ByteArrayOutputStream out, byte[] bytes) {
-        u32(out, bytes.length);
-        out.writeBytes(bytes);
     }
 
     @Override
