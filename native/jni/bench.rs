@@ -2,11 +2,12 @@
 //! built with the `bench-natives` feature into a library that `scripts/bench.sh` keeps apart
 //! from the one shipped in the jar.
 
-use jni::objects::JClass;
-use jni::sys::{jint, jlong};
-use jni::EnvUnowned;
+use jni::objects::{JClass, JObject};
+use jni::signature::{JavaType, Primitive};
+use jni::sys::{jint, jlong, jvalue};
+use jni::{jni_sig, jni_str, EnvUnowned};
 
-use super::{boundary_fast, Failure};
+use super::{boundary, boundary_fast, Failure};
 use crate::function::{self, Handle};
 
 /// Does nothing: the baseline for measuring what a JNI call itself costs.
@@ -59,6 +60,33 @@ pub extern "system" fn Java_io_github_pulsarwasm_NativeBench_wasmerLoopNanos<'lo
                 .call(&mut store, std::hint::black_box(arg))
                 .map_err(crate::Error::from_runtime)?)
         })
+    })
+}
+
+/// Calls `target.callLong(int, long, long)` `iterations` times from one native frame and
+/// returns the elapsed nanoseconds: the JVM's own cost of a JNI upcall with a Java host
+/// function's signature, without wasm or any per-call work of ours (the floor under a scalar
+/// host function call).
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_io_github_pulsarwasm_NativeBench_upcallLoopNanos<'local>(
+    mut env: EnvUnowned<'local>,
+    caller: JClass<'local>,
+    target: JObject<'local>,
+    iterations: jint,
+) -> jlong {
+    boundary(&mut env, &caller, |env| {
+        let class = env.get_object_class(&target)?;
+        let method = env.get_method_id(&class, jni_str!("callLong"), jni_sig!("(IJJ)J"))?;
+        let started = std::time::Instant::now();
+        for i in 0..iterations {
+            let args = [jvalue { i: 0 }, jvalue { j: i64::from(i) }, jvalue { j: 0 }];
+            // SAFETY: `method` was looked up on `target`'s own class with the signature `(IJJ)J`,
+            // and `args` are an int and two longs; the return type is long.
+            let value =
+                unsafe { env.call_method_unchecked(&target, method, JavaType::Primitive(Primitive::Long), &args) }?;
+            std::hint::black_box(value.j()?);
+        }
+        Ok(started.elapsed().as_nanos() as jlong)
     })
 }
 

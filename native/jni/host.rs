@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use jni::ids::JMethodID;
 use jni::objects::{JByteArray, JObject, JThrowable};
-use jni::refs::Global;
+use jni::refs::{Global, Reference};
 use jni::signature::{JavaType, Primitive};
 use jni::sys::jvalue;
 use jni::{jni_sig, jni_str, Env, JavaVM};
@@ -68,6 +68,25 @@ impl JavaHost {
             ids,
             vm: env.get_java_vm()?,
         })
+    }
+
+    /// This thread's `JNIEnv`, asked of the JVM (`GetEnv`) on every upcall rather than kept: a
+    /// thread may detach and attach again between two calls, and gets another one then. While a
+    /// host function runs, the thread is inside the native method that entered the guest, so it
+    /// is attached and the pointer stays valid until that method returns.
+    fn current_env(&self) -> Result<*mut jni::sys::JNIEnv, HostFailure> {
+        let vm = self.vm.get_raw();
+        let mut env = std::ptr::null_mut();
+        // SAFETY: `vm` is the process's `JavaVM`, valid until `DestroyJavaVM`, which cannot run
+        // while Java code (the caller of our native method) runs; `GetEnv` may be called on any
+        // thread and only writes `env`.
+        let status = unsafe { ((**vm).v1_2.GetEnv)(vm, &mut env, jni::sys::JNI_VERSION_1_2) };
+        if status != jni::sys::JNI_OK || env.is_null() {
+            return Err(failure(&format!(
+                "this thread has no JNI environment (GetEnv returned {status})"
+            )));
+        }
+        Ok(env.cast())
     }
 
     /// Runs `f` with this thread's environment and the bridge: in a local frame of its own
@@ -165,16 +184,32 @@ fn bytes_of(env: &mut Env<'_>, value: jni::JValueOwned<'_>) -> jni::errors::Resu
 
 impl Host for JavaHost {
     fn call_long(&self, index: usize, args: &[i64]) -> Result<i64, HostFailure> {
+        // The hot host-function shape goes to the JNI function table directly: no local frame
+        // (a long in, a long out makes no local reference) and none of jni-rs's per-call
+        // attachment bookkeeping, which cost about as much as the JVM's upcall itself.
         let (a, b) = (args.first().copied().unwrap_or(0), args.get(1).copied().unwrap_or(0));
-        self.upcall(false, |env, bridge| {
-            let args = [jvalue { i: index as i32 }, jvalue { j: a }, jvalue { j: b }];
-            // SAFETY: the bridge invariant (`Ids`) for `call_long`, looked up as `(IJJ)J`: `args`
-            // are an int and two longs, and the return type is long.
-            unsafe {
-                env.call_method_unchecked(bridge, self.ids.call_long, JavaType::Primitive(Primitive::Long), &args)
-            }?
-            .j()
-        })
+        let Some(bridge) = self.bridge.read().clone() else {
+            return Err(failure("the WASM function was closed during the call"));
+        };
+        let env = self.current_env()?;
+        let args = [jvalue { i: index as i32 }, jvalue { j: a }, jvalue { j: b }];
+        // SAFETY: `env` is this thread's own `JNIEnv` (`current_env`), with no exception pending
+        // (every upcall clears its own, and Java enters a native method with none). The bridge
+        // invariant (`Ids`) for `call_long`, looked up as `(IJJ)J`: `args` are an int and two
+        // longs, the return type is long, and the global reference `bridge` is alive (its `Arc`
+        // is held) for the whole call.
+        let value = unsafe {
+            ((**env).v1_1.CallLongMethodA)(env, bridge.as_raw(), self.ids.call_long.into_raw(), args.as_ptr())
+        };
+        // SAFETY: `env` is this thread's own `JNIEnv`; `ExceptionCheck` may be called with an
+        // exception pending.
+        if unsafe { ((**env).v1_2.ExceptionCheck)(env) } {
+            return Err(self
+                .vm
+                .with_top_local_frame(|env| Ok::<_, jni::errors::Error>(take_exception(env)))
+                .unwrap_or_else(|e| failure(&format!("JNI call failed: {e}"))));
+        }
+        Ok(value)
     }
 
     fn call_bytes(&self, index: usize, input: &[u8]) -> Result<Option<Vec<u8>>, HostFailure> {

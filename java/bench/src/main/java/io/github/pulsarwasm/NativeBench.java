@@ -16,4 +16,10 @@ final class NativeBench {
 
     /** wasmer's own typed call on a private instance, looped the same way: the baseline. */
     static native long wasmerLoopNanos(long handle, long arg, int iterations);
+
+    /**
+     * Calls {@code target.callLong(int, long, long)} {@code iterations} times from one native
+     * frame; returns nanoseconds. The JVM's own cost of a JNI upcall.
+     */
+    static native long upcallLoopNanos(Object target, int iterations);
 }

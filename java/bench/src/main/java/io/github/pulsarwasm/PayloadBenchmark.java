@@ -9,6 +9,7 @@ import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -150,6 +151,26 @@ public class PayloadBenchmark {
     @Benchmark
     public long i64CallWithScalarHostCall() {
         return hostPlus1.applyAsLong(input);
+    }
+
+    /** The upcall's target: the shape of {@code HostBridge.callLong}. */
+    static final class UpcallTarget {
+        long callLong(int index, long a, long b) {
+            return a + 1;
+        }
+    }
+
+    final UpcallTarget upcallTarget = new UpcallTarget();
+
+    /**
+     * The floor under {@link #i64CallWithScalarHostCall}: a bare JNI upcall of the same
+     * signature from native code, looped inside one native call (no wasm, no work of ours).
+     * Needs the bench-natives library (scripts/bench.sh).
+     */
+    @Benchmark
+    @OperationsPerInvocation(1000)
+    public long jniUpcallFloor() {
+        return NativeBench.upcallLoopNanos(upcallTarget, 1000);
     }
 
     @Benchmark
