@@ -13,6 +13,10 @@
 #
 # Toolchains (Debian 12 bookworm; apt only runs when a tool is missing):
 #   C:              clang-19, lld-19 (wasm-ld), wasi-libc                      [apt]
+#   C++ (WASI):     libc++-19-dev-wasm32, libc++abi-19-dev-wasm32,
+#                   libclang-rt-19-dev-wasm32                                  [apt]
+#   Go (WASI):      the machine's Go, 1.24 or later (-buildmode=c-shared with
+#                   //go:wasmexport); never downloaded (GOTOOLCHAIN=local)
 #   Rust:           Debian's rustc 1.63 + libstd-rust-dev-wasm32, lld-14      [apt]
 #                   (rustup's toolchain cannot add wasm targets here: /usr/bin/rustc is used)
 #   AssemblyScript: assemblyscript, pinned in assemblyscript/package-lock.json [npm ci]
@@ -43,6 +47,9 @@ need() { # need <package> <test...>: queue the apt package when the test fails
 need clang-19               command -v clang-19
 need lld-19                 command -v wasm-ld-19
 need wasi-libc              test -f "$WASI_LIBC"
+need libc++-19-dev-wasm32   test -f /usr/lib/wasm32-wasi/libc++.a
+need libc++abi-19-dev-wasm32 test -f /usr/lib/wasm32-wasi/libc++abi.a
+need libclang-rt-19-dev-wasm32 test -f /usr/lib/llvm-19/lib/clang/19/lib/wasi/libclang_rt.builtins-wasm32.a
 need rustc                  test -x "$RUSTC"
 need libstd-rust-dev-wasm32 test -d "$RUST_WASM_STD"
 need lld-14                 command -v wasm-ld-14
@@ -62,6 +69,11 @@ if ((${#apt_missing[@]})); then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${apt_missing[@]}" >/dev/null
 fi
+
+# Go: the machine's own, 1.24 or later (wasmexport and c-shared reactors came in 1.24).
+command -v go >/dev/null || die "Go 1.24 or later is needed for the Go guest (examples/wasi/go), and no go is on PATH"
+go_minor=$(GOTOOLCHAIN=local go env GOVERSION | sed -E 's/^go1\.([0-9]+).*/\1/')
+[[ $go_minor =~ ^[0-9]+$ && $go_minor -ge 24 ]] || die "Go 1.24 or later is needed for the Go guest; found $(go version)"
 
 # AssemblyScript: npm ci, unless node_modules already matches package-lock.json.
 AS_DIR="$HERE/assemblyscript"
@@ -118,6 +130,9 @@ log "SDK examples (enrich): C, Rust, AssemblyScript, Zig"
 for lang in c rust assemblyscript zig; do
   "$HERE/enrich/$lang/build.sh" "$OUT" >&2
 done
+
+log "WASI examples (wordstats): C, C++, Go, Rust std; wasi_probe"
+"$HERE/wasi/build.sh" "$OUT" >&2
 
 log "WAT: wat2wasm"
 for name in mix plus1 noop trap loop membomb imports wrongsig flaky; do

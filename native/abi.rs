@@ -22,6 +22,8 @@ pub const PROCESS: &str = "pulsar_process";
 pub const ALLOC: &str = "pulsar_alloc";
 pub const FREE: &str = "pulsar_free";
 pub const INITIALIZE: &str = "_initialize";
+/// A WASI command's entry, refused: see `entry_of`.
+pub const START: &str = "_start";
 pub const HOST_MODULE: &str = "pulsar_v1";
 pub const USER_MODULE: &str = "pulsar_user";
 
@@ -74,6 +76,14 @@ pub enum Entry {
 /// the exports the entry needs, and every import against what `spec` provides.
 pub fn entry_of(module: &CompiledModule, export: Option<&str>, spec: &HostSpec) -> Result<Entry> {
     let exports = module.export_names();
+    if exports.iter().any(|e| e == START) && !exports.iter().any(|e| e == INITIALIZE) {
+        return Err(Error::Abi(format!(
+            "the module is a WASI command (it exports {START}, which runs main once and exits), not a reactor whose \
+             functions can be called record after record. Build it as a reactor: Go with \
+             `GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared` and //go:wasmexport; C/C++ with \
+             `-mexec-model=reactor`; Rust with `crate-type = [\"cdylib\"]`"
+        )));
+    }
     let markers: Vec<&String> = exports.iter().filter(|e| e.starts_with(MARKER_PREFIX)).collect();
     let entry = match export {
         Some(export) => {
@@ -197,6 +207,19 @@ fn check_imports(module: &CompiledModule, entry: &Entry, spec: &HostSpec) -> Res
                     )))
                 }
             },
+            crate::wasi::MODULE => {
+                needs_memory = true;
+                match crate::wasi::signature(name) {
+                    Some(ty) => ty,
+                    None => {
+                        return Err(Error::Abi(format!(
+                            "the module imports {namespace}.{name}, which is not a function of WASI preview 1 (a guest built \
+                             for another WASI version, or for WASIX?); preview 1 has: {}",
+                            crate::wasi::names().collect::<Vec<_>>().join(", ")
+                        )))
+                    }
+                }
+            }
             _ => {
                 unresolved.push(format!("{namespace}.{name}: {}", crate::module::describe_extern(import.ty())));
                 continue;
@@ -234,6 +257,7 @@ pub fn imports(
             USER_MODULE => spec
                 .function(name)
                 .map(|(index, f)| user_function(index, f.shape, store, env)),
+            crate::wasi::MODULE => crate::wasi::function(name, store, env),
             _ => None,
         };
         // `entry_of` checked every import when the function was loaded.
@@ -256,6 +280,14 @@ pub struct HostEnv {
     pending: Option<Vec<u8>>,
     /// A Java host function's failure: the call traps, and this becomes the error.
     pub(crate) failure: Option<(String, HostFailure)>,
+    /// WASI stdio of this instance.
+    pub(crate) stdio: crate::wasi::Stdio,
+    /// The instance's deadline watch, if its function has a timeout: a WASI sleep ends at the
+    /// call's deadline.
+    pub(crate) watch: Option<Arc<crate::deadline::Watch>>,
+    /// Whether effects are collected (a bytes/record guest); a function of numbers has nowhere
+    /// to deliver them.
+    pub(crate) collects_effects: bool,
 }
 
 impl HostEnv {
@@ -267,6 +299,23 @@ impl HostEnv {
             effects: Effects::default(),
             pending: None,
             failure: None,
+            stdio: crate::wasi::Stdio::default(),
+            watch: None,
+            collects_effects: true,
+        }
+    }
+
+    /// A line the guest wrote to stdout or stderr (WASI): a log effect (of the record, or of
+    /// start-up), or for a function of numbers a line of this library's log.
+    pub(crate) fn guest_output(&mut self, level: u8, line: &[u8]) {
+        if self.collects_effects {
+            self.effects.push(tag::LOG, &[Part::U8(level), Part::Bytes(line)], true);
+        } else {
+            let line = String::from_utf8_lossy(line);
+            match level {
+                2 => log::info!(target: "pulsar_wasm::guest", "{line}"),
+                _ => log::warn!(target: "pulsar_wasm::guest", "{line}"),
+            }
         }
     }
 

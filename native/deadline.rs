@@ -103,6 +103,18 @@ impl Watch {
         std::thread::yield_now();
     }
 
+    /// How long the running call has left before its deadline: zero when it is past it (or
+    /// already signalled), `None` when no call with a deadline is running.
+    pub fn remaining(&self) -> Option<Duration> {
+        match self.state.load(Ordering::Acquire) {
+            IDLE => None,
+            SIGNALLING | SIGNALLED => Some(Duration::ZERO),
+            deadline => Some(Duration::from_nanos(
+                deadline.saturating_sub(nanos_since_epoch(Instant::now())),
+            )),
+        }
+    }
+
     /// Signals the call if it is past its deadline, or again if an earlier signal missed it.
     fn poll(&self, now: u64) {
         let state = self.state.load(Ordering::Acquire);

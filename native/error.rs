@@ -49,6 +49,8 @@ pub enum Error {
     },
     /// The guest reported that it could not handle the record (`pulsar_process` with bit 63).
     Guest(String),
+    /// The guest called WASI `proc_exit`: the call ends, and its instance with it.
+    Exit { code: i32, trace: Vec<String> },
     /// The handle was unloaded (closed) or never valid.
     Closed,
     /// The calling thread is exiting and its instances are gone (a call from a thread-local
@@ -84,7 +86,7 @@ impl fmt::Display for Error {
             Error::UnresolvedImport { imports } => write!(
                 f,
                 "the module imports what the host does not provide: {}. The host provides the functions of pulsar_v1 (to bytes/record guests) \
-                 and registered Java host functions (pulsar_user), not WASI: build the guest without WASI or libc imports (see docs/abi.md)",
+                 registered Java host functions (pulsar_user) and WASI preview 1 (wasi_snapshot_preview1); see docs/abi.md",
                 imports.join(", ")
             ),
             Error::Instantiate(msg) => write!(f, "could not instantiate the module: {msg}"),
@@ -127,6 +129,14 @@ impl fmt::Display for Error {
                 write_trace(f, trace)
             }
             Error::Guest(msg) => write!(f, "the guest failed the record: {msg}"),
+            Error::Exit { code, trace } => {
+                write!(
+                    f,
+                    "the guest exited with code {code} (WASI proc_exit, from exit() or a panic in its language's runtime); \
+                     its instance is discarded and the next call starts a fresh one"
+                )?;
+                write_trace(f, trace)
+            }
             Error::Closed => write!(f, "the WASM function is closed"),
             Error::ThreadExiting => write!(f, "the calling thread is exiting; its WASM instances are gone"),
             Error::Reentrant => write!(

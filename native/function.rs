@@ -368,6 +368,8 @@ impl LiveInstance {
         let (outcome, signalled) = guarded(store, fuel.as_ref(), watch.as_ref(), limits, |store| {
             v1.process.call(store, ptr as i32, len as i32)
         });
+        // Unfinished stdout/stderr lines go with this record's log lines, even when it failed.
+        env.as_mut(store).flush_stdio();
         env.as_mut(store).in_record = false;
         let result = match outcome {
             Ok(result) => result,
@@ -510,6 +512,20 @@ fn classify_trap(
     signalled: bool,
     limits: &Limits,
 ) -> Error {
+    if let Some(exit) = trap.downcast_ref::<crate::wasi::ProcExit>() {
+        return Error::Exit {
+            code: exit.0,
+            trace: Error::trace_of(&trap),
+        };
+    }
+    if trap.is::<crate::wasi::SleptToDeadline>() {
+        if let Some(timeout) = limits.timeout {
+            return Error::DeadlineExceeded {
+                timeout,
+                trace: Error::trace_of(&trap),
+            };
+        }
+    }
     {
         let code = trap.clone().to_trap();
         if signalled && code == Some(TrapCode::HostInterrupt) {
@@ -552,7 +568,11 @@ pub fn new_instance(def: &FunctionDef) -> Result<(Store, Instance, Option<Functi
     crate::signals::init()?;
     let mut store = Store::new(def.module.engine.clone());
     let needs_env = matches!(def.entry, Entry::V1 { .. }) || def.module.module.imports().next().is_some();
-    let env = needs_env.then(|| FunctionEnv::new(&mut store, HostEnv::new(def.spec.clone())));
+    let env = needs_env.then(|| {
+        let mut host_env = HostEnv::new(def.spec.clone());
+        host_env.collects_effects = matches!(def.entry, Entry::V1 { .. });
+        FunctionEnv::new(&mut store, host_env)
+    });
     let imports = match &env {
         Some(env) => abi::imports(&def.module, &mut store, env, &def.spec)?,
         None => wasmer::Imports::new(),
@@ -632,7 +652,7 @@ impl LiveInstance {
 #[cold]
 #[inline(never)]
 fn instantiate(def: &FunctionDef) -> Result<LiveInstance> {
-    let (store, instance, env) = new_instance(def)?;
+    let (mut store, instance, env) = new_instance(def)?;
     let exports = &instance.exports;
     let typed_err = |e: wasmer::ExportError| Error::Instantiate(e.to_string());
     let entry = match &def.entry {
@@ -671,6 +691,9 @@ fn instantiate(def: &FunctionDef) -> Result<LiveInstance> {
         Some(_) => Some(Watch::new(store.interrupter())?),
         None => None,
     };
+    if let Some(env) = &env {
+        env.as_mut(&mut store).watch = watch.clone();
+    }
     let memories = exports
         .iter()
         .filter_map(|(_, export)| match export {
@@ -697,12 +720,16 @@ fn instantiate(def: &FunctionDef) -> Result<LiveInstance> {
                 "the module's start function",
             )?;
         }
-        if matches!(def.entry, Entry::V1 { .. }) && instance.exports.get_function(abi::INITIALIZE).is_ok() {
+        // A reactor's initializer (WASI libc, Go's runtime, ...), for either kind of guest.
+        if instance.exports.get_function(abi::INITIALIZE).is_ok() {
             run_export(&mut live, &instance, &def.limits, abi::INITIALIZE, abi::INITIALIZE)?;
         }
         Ok(())
     };
     let outcome = init();
+    if let Some(env) = &live.env {
+        env.as_mut(&mut live.store).flush_stdio();
+    }
     // Log lines of the start function or `_initialize` are not lost, whatever the outcome.
     live.deliver_diagnostics(def);
     outcome.map(|()| live)

@@ -161,6 +161,8 @@ pub struct HostSpec {
     /// `None` when nothing can reach Java (a function without host functions loaded by Rust
     /// code): reads answer `UNAVAILABLE`.
     pub host: Option<Arc<dyn Host>>,
+    /// What a WASI guest sees of its process (arguments, environment).
+    pub wasi: crate::wasi::WasiConfig,
     /// Refusals already logged, by kind (once per function and kind, not per record).
     pub(crate) warned: [AtomicBool; 2],
 }
@@ -194,8 +196,15 @@ impl HostSpec {
             config,
             grants,
             host,
+            wasi: crate::wasi::WasiConfig::default(),
             warned: Default::default(),
         }
+    }
+
+    /// This spec with `wasi` as what WASI guests see of their process.
+    pub fn with_wasi(mut self, wasi: crate::wasi::WasiConfig) -> HostSpec {
+        self.wasi = wasi;
+        self
     }
 
     pub fn function(&self, name: &str) -> Option<(usize, &HostFunction)> {

@@ -15,6 +15,7 @@ pub mod limits;
 pub mod module;
 mod signals;
 mod slab;
+pub mod wasi;
 
 pub use error::{Error, Result};
 pub use function::{call_i64, definition, functions_loaded, instances_in_use, load, load_i64, process, unload, Handle};

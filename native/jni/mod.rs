@@ -173,7 +173,15 @@ fn decode_spec(bytes: &[u8], host: Option<Arc<dyn Host>>) -> Result<HostSpec, Fa
             )))
         })?);
     }
-    Ok(HostSpec::new(functions, config, Grants { state, publish }, host))
+    let mut wasi = crate::wasi::WasiConfig::default();
+    for _ in 0..reader.u32()? {
+        wasi.args.push(reader.text()?);
+    }
+    for _ in 0..reader.u32()? {
+        let key = reader.text()?;
+        wasi.env.push((key, reader.text()?));
+    }
+    Ok(HostSpec::new(functions, config, Grants { state, publish }, host).with_wasi(wasi))
 }
 
 struct Reader<'a> {

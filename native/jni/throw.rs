@@ -49,6 +49,7 @@ enum Kind {
     MemoryCap = 10,
     HostFunction = 11,
     Guest = 12,
+    Exit = 13,
 }
 
 /// The Java exception kind and message for a failure.
@@ -64,6 +65,7 @@ fn exception_for(failure: &Failure) -> (Kind, String) {
         ) => (Kind::Link, err.to_string()),
         Failure::Core(err @ Error::HostFunction { .. }) => (Kind::HostFunction, err.to_string()),
         Failure::Core(err @ Error::Guest(_)) => (Kind::Guest, err.to_string()),
+        Failure::Core(err @ Error::Exit { .. }) => (Kind::Exit, err.to_string()),
         Failure::Core(err @ Error::Trap { .. }) => (Kind::Trap, err.to_string()),
         Failure::Core(err @ Error::FuelExhausted { .. }) => (Kind::OutOfFuel, err.to_string()),
         Failure::Core(err @ Error::DeadlineExceeded { .. }) => (Kind::Timeout, err.to_string()),
@@ -121,12 +123,14 @@ fn throw(
     env.throw(&exception)
 }
 
-/// The trap code the Java exception carries (`WasmTrapException.trapCode()`).
-fn trap_code(err: &Error) -> Option<&str> {
+/// The trap code the Java exception carries (`WasmTrapException.trapCode()`); for an exit,
+/// the exit code (`WasmExitException.exitCode()`).
+fn trap_code(err: &Error) -> Option<String> {
     match err {
-        Error::Trap { code, .. } => Some(code.as_deref().unwrap_or("RuntimeError")),
-        Error::FuelExhausted { .. } => Some("OutOfFuel"),
-        Error::DeadlineExceeded { .. } => Some("Timeout"),
+        Error::Trap { code, .. } => Some(code.as_deref().unwrap_or("RuntimeError").to_owned()),
+        Error::FuelExhausted { .. } => Some("OutOfFuel".to_owned()),
+        Error::DeadlineExceeded { .. } => Some("Timeout".to_owned()),
+        Error::Exit { code, .. } => Some(code.to_string()),
         _ => None,
     }
 }
@@ -170,7 +174,7 @@ impl<T: Default> ErrorPolicy<T, Failure> for ThrowPolicy {
             _ => None,
         };
         // `throw` reports the exception it raised as `Err(JavaException)`: that is success here.
-        match throw(env, caller, kind, &message, trap_code, cause) {
+        match throw(env, caller, kind, &message, trap_code.as_deref(), cause) {
             Ok(()) | Err(JniError::JavaException) => Ok(T::default()),
             Err(other) => Err(other),
         }

@@ -13,7 +13,10 @@
  *
  *   clang-19 --target=wasm32 -ffreestanding -nostdlib -O2 -Wl,--no-entry -I sdk/c x.c -o x.wasm
  *
- * Memory: the SDK owns the heap (from __heap_base, growing the memory on demand) through a
+ * With WASI libc (clang --target=wasm32-wasi -mexec-model=reactor; C or C++), the SDK
+ * allocates with malloc and leaves memcpy & co. to libc: `__wasi__` selects that mode.
+ *
+ * Freestanding, the SDK owns the heap (from __heap_base, growing the memory on demand) through a
  * small allocator made for the host's grow-only input buffer: bump allocation, the top block
  * given back on free, other freed blocks reused best-fit. Buffers (pw_buf) grow on this heap;
  * a static, zero-initialised pw_buf is ready to use and keeps its memory across records.
@@ -342,6 +345,39 @@ pw_result pw__process_record(const uint8_t *input, uint32_t len,
 /* ================================================================== implementation */
 #ifdef PULSAR_WASM_IMPLEMENTATION
 
+#ifdef __wasi__
+/* --- with WASI libc: blocks come from malloc, with a 16-byte header holding their size */
+#include <stdlib.h>
+#include <string.h>
+#define PW__HDR 16u
+
+static inline uint32_t *pw__size_of(void *p) { return (uint32_t *)((uint8_t *)p - PW__HDR); }
+
+void *pw_alloc(uint32_t size) {
+    if (size > 0xFFFFFFFFu - 32) return NULL;
+    size = (size + 15u) & ~15u;
+    if (size == 0) size = 16;
+    uint8_t *block = (uint8_t *)aligned_alloc(16, (size_t)size + PW__HDR);
+    if (!block) return NULL;
+    *(uint32_t *)block = size;
+    return block + PW__HDR;
+}
+
+void pw_free(void *ptr) {
+    if (ptr) free((uint8_t *)ptr - PW__HDR);
+}
+
+void *pw_realloc(void *ptr, uint32_t size) {
+    if (!ptr) return pw_alloc(size);
+    uint32_t old = *pw__size_of(ptr);
+    if (size <= old) return ptr;
+    void *n = pw_alloc(size);
+    if (!n) return NULL;
+    memcpy(n, ptr, old);
+    pw_free(ptr);
+    return n;
+}
+#else
 /* --- libc functions clang may call for copies and fills (weak: a real libc wins) */
 #ifndef PULSAR_WASM_NO_LIBC_FUNCS
 __attribute__((weak, no_builtin("memcpy"))) void *memcpy(void *restrict d, const void *restrict s,
@@ -467,6 +503,7 @@ void *pw_realloc(void *ptr, uint32_t size) {
     pw_free(ptr);
     return n;
 }
+#endif /* __wasi__ */
 
 PW_EXPORT("pulsar_abi_version_1") void pw__pulsar_abi_version_1(void) {}
 PW_EXPORT("pulsar_alloc") void *pw__pulsar_alloc(uint32_t size) { return pw_alloc(size); }

@@ -68,11 +68,11 @@ final class HostBridge {
 
     /**
      * The host specification {@code native/jni/mod.rs decode_spec} reads: the host functions'
-     * names and shapes, the user config (strings as they are, other values as JSON), and the
-     * grants.
+     * names and shapes, the user config (strings as they are, other values as JSON), the
+     * grants, and the WASI arguments and environment.
      */
     static byte[] encodeSpec(WasmHostFunctions functions, Map<String, Object> config, boolean grantState,
-            List<String> publishGrants) {
+            List<String> publishGrants, List<String> wasiArgs, Map<String, String> wasiEnv) {
         LittleEndianWriter spec = new LittleEndianWriter(256);
         functions.encode(spec);
         spec.u32(config.size());
@@ -83,6 +83,13 @@ final class HostBridge {
         spec.u32(grantState ? 1 : 0);
         spec.u32(publishGrants.size());
         publishGrants.forEach(spec::text);
+        spec.u32(wasiArgs.size());
+        wasiArgs.forEach(spec::text);
+        spec.u32(wasiEnv.size());
+        wasiEnv.forEach((key, value) -> {
+            spec.text(key);
+            spec.text(value);
+        });
         return spec.toByteArray();
     }
 

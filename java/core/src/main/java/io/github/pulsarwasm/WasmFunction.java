@@ -213,7 +213,7 @@ public class WasmFunction implements Function<Long, Long>, AutoCloseable {
         byte[] spec = null;
         Object bridge = null;
         if (!functions.names().isEmpty()) {
-            spec = HostBridge.encodeSpec(functions, Map.of(), false, List.of());
+            spec = HostBridge.encodeSpec(functions, Map.of(), false, List.of(), List.of(), Map.of());
             bridge = new HostBridge(functions, WasmContext.logging(source));
         }
         return WasmLoader.load(wasm, export, limits, spec, bridge, source);

@@ -62,6 +62,7 @@ public final class WasmLoader {
             case 10 -> new WasmMemoryLimitException(message, trapCode);
             case 11 -> new WasmHostFunctionException(message, cause);
             case 12 -> new WasmGuestException(message);
+            case 13 -> new WasmExitException(message, Integer.parseInt(trapCode));
             default -> new WasmException(message);
         };
     }

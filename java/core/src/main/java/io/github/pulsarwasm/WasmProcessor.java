@@ -49,7 +49,7 @@ public final class WasmProcessor implements Function<byte[], byte[]>, AutoClosea
         this.source = b.source;
         this.defaultContext = b.context != null ? b.context : WasmContext.logging(source);
         this.bridge = new HostBridge(b.functions, defaultContext);
-        byte[] spec = HostBridge.encodeSpec(b.functions, b.config, b.grantState, b.publishGrants);
+        byte[] spec = HostBridge.encodeSpec(b.functions, b.config, b.grantState, b.publishGrants, b.wasiArgs, b.wasiEnv);
         long loaded = WasmLoader.load(b.wasm, null, b.limits, spec, bridge, source);
         this.handle = loaded;
         this.cleanable = CLEANER.register(this, () -> WasmLoader.unload(loaded));
@@ -195,6 +195,8 @@ public final class WasmProcessor implements Function<byte[], byte[]>, AutoClosea
         private final Map<String, Object> config = new LinkedHashMap<>();
         private boolean grantState;
         private final List<String> publishGrants = new ArrayList<>();
+        private final List<String> wasiArgs = new ArrayList<>();
+        private final Map<String, String> wasiEnv = new LinkedHashMap<>();
         private WasmContext context;
 
         private Builder() {}
@@ -247,6 +249,29 @@ public final class WasmProcessor implements Function<byte[], byte[]>, AutoClosea
          */
         public Builder grantPublish(Collection<String> topics) {
             topics.forEach(t -> publishGrants.add(Objects.requireNonNull(t)));
+            return this;
+        }
+
+        /**
+         * The arguments a WASI guest reads ({@code args_get}; {@code argv} in C, {@code os.Args}
+         * in Go). None unless given.
+         */
+        public Builder wasiArgs(List<String> args) {
+            args.forEach(a -> wasiArgs.add(Objects.requireNonNull(a, "a WASI argument")));
+            return this;
+        }
+
+        /**
+         * The environment variables a WASI guest sees ({@code environ_get}). None unless given:
+         * never the worker's own.
+         */
+        public Builder wasiEnv(Map<String, String> env) {
+            env.forEach((k, v) -> {
+                if (k.isEmpty() || k.indexOf('=') >= 0 || k.indexOf('\0') >= 0 || v.indexOf('\0') >= 0) {
+                    throw new IllegalArgumentException("not a valid environment variable: " + k + "=" + v);
+                }
+                wasiEnv.put(k, v);
+            });
             return this;
         }
 

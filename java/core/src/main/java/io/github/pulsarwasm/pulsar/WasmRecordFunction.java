@@ -38,6 +38,8 @@ import org.slf4j.Logger;
  * <li>{@code wasm.grant.state}: {@code true} grants state and counters;
  * <li>{@code wasm.grant.publish}: topics (or prefixes ending in {@code *}) the guest may publish
  *     to, as a list or a comma-separated string;
+ * <li>{@code wasm.wasi.args} and {@code wasm.wasi.env}: the arguments (a list) and environment
+ * (a map) a WASI guest sees; none by default;
  * <li>{@code wasm.hostFunctions}: a map from import name to a class in the function package
  *     implementing {@code LongUnaryOperator}, {@code LongBinaryOperator} or
  *     {@code UnaryOperator<byte[]>} (public, no-arg constructor);
@@ -49,6 +51,8 @@ public class WasmRecordFunction implements Function<byte[], Record<byte[]>> {
     public static final String GRANT_STATE_KEY = "wasm.grant.state";
     public static final String GRANT_PUBLISH_KEY = "wasm.grant.publish";
     public static final String HOST_FUNCTIONS_KEY = "wasm.hostFunctions";
+    public static final String WASI_ARGS_KEY = "wasm.wasi.args";
+    public static final String WASI_ENV_KEY = "wasm.wasi.env";
 
     private WasmProcessor processor;
 
@@ -65,6 +69,8 @@ public class WasmRecordFunction implements Function<byte[], Record<byte[]>> {
                 .config(config)
                 .grantState(Boolean.parseBoolean(String.valueOf(config.getOrDefault(GRANT_STATE_KEY, "false"))))
                 .grantPublish(list(config.get(GRANT_PUBLISH_KEY)))
+                .wasiArgs(list(config.get(WASI_ARGS_KEY)))
+                .wasiEnv(stringMap(config.get(WASI_ENV_KEY), WASI_ENV_KEY))
                 .context(new PulsarContext(context))
                 .build();
         context.getLogger().info("function {} loaded WASM resource {} (bytes/record guest, input {}): {}",
@@ -167,6 +173,18 @@ public class WasmRecordFunction implements Function<byte[], Record<byte[]>> {
             return out;
         }
         return Arrays.stream(value.toString().split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+
+    private static Map<String, String> stringMap(Object value, String key) {
+        if (value == null) {
+            return Map.of();
+        }
+        if (!(value instanceof Map<?, ?> map)) {
+            throw new IllegalArgumentException("user-config key " + key + " must be a map of names to values, not " + value);
+        }
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        map.forEach((k, v) -> out.put(String.valueOf(k), String.valueOf(v)));
+        return out;
     }
 
     /** The guest's Context calls on Pulsar's {@link Context}. */

@@ -1,0 +1,3 @@
+module pulsarwasm.io/sdk
+
+go 1.24
