@@ -25,6 +25,49 @@ import org.apache.pulsar.client.api.TypedMessageBuilder;
 final class RecordFunctionChecks {
     private RecordFunctionChecks() {}
 
+    /** Message i for the wordstats guests (examples/wasi): 0 to 80 words, mixed case, mixed spaces. */
+    static String words(int i) {
+        String[] vocabulary = {"pulsar", "Pulsar", "wasm", "go", "C++", "topic", "message", "ünï"};
+        String[] spaces = {" ", "\t", "  ", "\n"};
+        StringBuilder s = new StringBuilder();
+        for (int w = 0; w < (i * 7) % 81; w++) {
+            if (w > 0) s.append(spaces[(i + w) % spaces.length]);
+            s.append(vocabulary[(i * 31 + w * w) % vocabulary.length]);
+        }
+        return s.toString();
+    }
+
+    private static Map<String, Integer> wordCounts(String text) {
+        Map<String, Integer> counts = new java.util.TreeMap<>();
+        for (String word : new String(text.getBytes(UTF_8), java.nio.charset.StandardCharsets.ISO_8859_1).split("[ \t\n\u000b\f\r]+")) {
+            if (word.isEmpty()) continue;
+            StringBuilder lower = new StringBuilder();
+            for (char c : word.toCharArray()) lower.append(c >= 'A' && c <= 'Z' ? (char) (c + 32) : c);
+            counts.merge(lower.toString(), 1, Integer::sum);
+        }
+        return counts;
+    }
+
+    /** The wordstats specification (examples/wasi/wordstats.c), bytes as ISO-8859-1. */
+    static String wordstats(String text) {
+        Map<String, Integer> counts = wordCounts(text);
+        List<Map.Entry<String, Integer>> tallies = new java.util.ArrayList<>(counts.entrySet());
+        tallies.sort((a, b) -> b.getValue() - a.getValue());
+        StringBuilder out = new StringBuilder("total=" + counts.values().stream().mapToInt(Integer::intValue).sum()
+                + " unique=" + counts.size() + " top=");
+        for (int i = 0; i < tallies.size() && i < 3; i++) {
+            if (i > 0) out.append(',');
+            out.append(tallies.get(i).getKey()).append(':').append(tallies.get(i).getValue());
+        }
+        return new String(out.toString().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1), UTF_8);
+    }
+
+    /** The line a wordstats guest prints to stdout for a message. */
+    static String wordstatsLog(String text) {
+        Map<String, Integer> counts = wordCounts(text);
+        return "wordstats: " + counts.values().stream().mapToInt(Integer::intValue).sum() + " words, " + counts.size() + " distinct";
+    }
+
     static long score(long length) {
         return length * 7 + 3;
     }

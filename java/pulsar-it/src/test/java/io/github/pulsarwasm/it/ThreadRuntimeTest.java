@@ -7,6 +7,7 @@ import static io.github.pulsarwasm.it.PulsarTestSupport.collatz;
 import static io.github.pulsarwasm.it.PulsarTestSupport.functionJar;
 import static io.github.pulsarwasm.it.PulsarTestSupport.roundTrip;
 import static io.github.pulsarwasm.it.PulsarTestSupport.splitmix64;
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,6 +19,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.apache.pulsar.client.api.Consumer;
 import org.apache.pulsar.client.api.Message;
 import org.apache.pulsar.client.api.Producer;
@@ -407,6 +409,73 @@ class ThreadRuntimeTest {
         roundTrip(pulsar.client(), in, out, -100, 5000, x -> x < 0 ? -1 : (long) Math.floor(Math.sqrt((double) x)));
         assertTrue(cli.exec(new String[] {"--admin-url", pulsar.getWebServiceUrl(), "functions", "delete",
                 "--tenant", "public", "--namespace", "default", "--name", "t-cli"}));
+    }
+
+    /**
+     * Go and C++ guests written with their languages' standard libraries (examples/wasi),
+     * deployed with the literal `pulsar-admin functions create --jar` command and a log topic:
+     * every output is checked against the reference, and every line the guest printed to
+     * stdout arrives on the function's log topic.
+     */
+    @Test
+    void goAndCppWasiFunctionsFromTheCommandLineAnswerAndLogToTheLogTopic() throws Exception {
+        int n = 400;
+        for (String lang : List.of("go", "cpp")) {
+            String in = topic("t12-" + lang + "-in"), out = topic("t12-" + lang + "-out"), logs = topic("t12-" + lang + "-logs");
+            String name = "t-wasi-" + lang;
+            try (Consumer<byte[]> outputs = Functions.subscribeBytes(pulsar.client(), out, "check");
+                    Consumer<byte[]> logLines = pulsar.client().newConsumer(Schema.BYTES).topic(logs).subscriptionName("check")
+                            .subscriptionInitialPosition(org.apache.pulsar.client.api.SubscriptionInitialPosition.Earliest).subscribe();
+                    Producer<byte[]> producer = pulsar.client().newProducer(Schema.BYTES).topic(in).enableBatching(false).create()) {
+                String[] create = {"--admin-url", pulsar.getWebServiceUrl(), "functions", "create",
+                        "--tenant", "public", "--namespace", "default", "--name", name,
+                        "--jar", functionJar(), "--classname", "io.github.pulsarwasm.pulsar.WasmRecordFunction",
+                        "--inputs", in, "--output", out, "--log-topic", logs,
+                        "--user-config", "{\"wasm.resource\": \"guests/wordstats_" + lang + ".wasm\"}"};
+                functionLogsAtInfo(name);
+                PulsarAdminCommand cli = new PulsarAdminCommand();
+                assertTrue(cli.exec(create), "pulsar-admin functions create failed");
+                FunctionConfig c = Functions.recordConfig(name, "guests/wordstats_" + lang + ".wasm", in, out, Map.of());
+                Functions.waitRunning(pulsar.admin(), c, Duration.ofSeconds(120));
+                List<String> expected = new ArrayList<>();
+                List<String> expectedLogs = new ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    String text = RecordFunctionChecks.words(i);
+                    producer.send(text.getBytes(UTF_8));
+                    expected.add(RecordFunctionChecks.wordstats(text));
+                    expectedLogs.add(RecordFunctionChecks.wordstatsLog(text));
+                }
+                List<String> got = Functions.receive(outputs, n, Duration.ofSeconds(120)).stream()
+                        .map(m -> new String(m.getValue(), UTF_8)).toList();
+                assertEquals(expected, got, lang);
+                // The log topic carries the function's other log lines too (its start-up line).
+                List<String> printed = new ArrayList<>();
+                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (printed.size() < n && System.nanoTime() < deadline) {
+                    Message<byte[]> m = logLines.receive(200, TimeUnit.MILLISECONDS);
+                    if (m == null) continue;
+                    logLines.acknowledge(m);
+                    String line = new String(m.getValue(), UTF_8);
+                    if (line.startsWith("wordstats: ")) printed.add(line);
+                }
+                assertEquals(expectedLogs.size(), printed.size(), lang + ": lines of the guest's stdout on the log topic");
+                assertEquals(expectedLogs, printed, lang + ": the guest's stdout on the log topic");
+                assertTrue(cli.exec(new String[] {"--admin-url", pulsar.getWebServiceUrl(), "functions", "delete",
+                        "--tenant", "public", "--namespace", "default", "--name", name}));
+            }
+        }
+    }
+
+    /**
+     * Lets the function's logger (Pulsar names it function-NAME) pass INFO lines, to the log
+     * topic only: the worker's own log4j configuration keeps the console at WARN.
+     */
+    static void functionLogsAtInfo(String name) {
+        var context = (org.apache.logging.log4j.core.LoggerContext) org.apache.logging.log4j.LogManager.getContext(false);
+        var logger = new org.apache.logging.log4j.core.config.LoggerConfig("function-" + name,
+                org.apache.logging.log4j.Level.INFO, false);
+        context.getConfiguration().addLogger(logger.getName(), logger);
+        context.updateLoggers();
     }
 
     /** LocalRunner: the function runs in this JVM, against the embedded broker. */
