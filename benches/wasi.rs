@@ -26,7 +26,9 @@ fn module(name: &str) -> Option<Vec<u8>> {
 
 fn guests(c: &mut Criterion) {
     for lang in ["go", "cpp", "c"] {
-        let Some(bytes) = module(&format!("wordstats_{lang}.wasm")) else { continue };
+        let Some(bytes) = module(&format!("wordstats_{lang}.wasm")) else {
+            continue;
+        };
         let spec = Arc::new(HostSpec::default());
         let mut group = c.benchmark_group(format!("wordstats_{lang} ({} KiB)", bytes.len() / 1024));
         group.sample_size(10).measurement_time(Duration::from_secs(10));

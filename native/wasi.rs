@@ -304,12 +304,17 @@ fn store(env: &Env<'_>, ptr: i32, bytes: &[u8]) -> bool {
     view(env).is_some_and(|view| view.write(u64::from(ptr as u32), bytes).is_ok())
 }
 
-fn store_u64(env: &Env<'_>, ptr: i32, value: u64) -> i32 {
-    if store(env, ptr, &value.to_le_bytes()) {
+/// `SUCCESS` when a result was stored, `EFAULT` when its place was outside memory.
+fn stored(ok: bool) -> i32 {
+    if ok {
         errno::SUCCESS
     } else {
         errno::FAULT
     }
+}
+
+fn store_u64(env: &Env<'_>, ptr: i32, value: u64) -> i32 {
+    stored(store(env, ptr, &value.to_le_bytes()))
 }
 
 fn load(env: &Env<'_>, ptr: u32, len: u32) -> Option<Vec<u8>> {
@@ -342,11 +347,7 @@ fn write_list(env: &Env<'_>, list: &[Vec<u8>], ptrs: i32, buf: i32) -> i32 {
         strings.push(0);
         at = at.wrapping_add(item.len() as u32 + 1);
     }
-    if store(env, ptrs, &pointers) && store(env, buf, &strings) {
-        errno::SUCCESS
-    } else {
-        errno::FAULT
-    }
+    stored(store(env, ptrs, &pointers) && store(env, buf, &strings))
 }
 
 /// `args_sizes_get`/`environ_sizes_get`: the count and the bytes the strings need.
@@ -355,11 +356,7 @@ fn write_sizes(env: &Env<'_>, list: &[Vec<u8>], count: i32, size: i32) -> i32 {
     let (Ok(n), Ok(bytes)) = (u32::try_from(list.len()), u32::try_from(bytes)) else {
         return errno::OVERFLOW;
     };
-    if store(env, count, &n.to_le_bytes()) && store(env, size, &bytes.to_le_bytes()) {
-        errno::SUCCESS
-    } else {
-        errno::FAULT
-    }
+    stored(store(env, count, &n.to_le_bytes()) && store(env, size, &bytes.to_le_bytes()))
 }
 
 const REALTIME: i32 = 0;
@@ -468,11 +465,7 @@ fn fd_read(env: Env<'_>, fd: i32, iovs: i32, count: i32, nread: i32) -> Errno {
     if iovecs(&env, iovs, count).is_none() {
         return Ok(errno::FAULT);
     }
-    Ok(if store(&env, nread, &0u32.to_le_bytes()) {
-        errno::SUCCESS
-    } else {
-        errno::FAULT
-    })
+    Ok(stored(store(&env, nread, &0u32.to_le_bytes())))
 }
 
 const FILETYPE_CHARACTER_DEVICE: u8 = 2;
@@ -490,11 +483,7 @@ fn fd_fdstat_get(env: Env<'_>, fd: i32, out: i32) -> Errno {
     let mut stat = [0u8; 24];
     stat[0] = FILETYPE_CHARACTER_DEVICE;
     stat[8..16].copy_from_slice(&rights.to_le_bytes());
-    Ok(if store(&env, out, &stat) {
-        errno::SUCCESS
-    } else {
-        errno::FAULT
-    })
+    Ok(stored(store(&env, out, &stat)))
 }
 
 fn fd_filestat_get(env: Env<'_>, fd: i32, out: i32) -> Errno {
@@ -503,11 +492,7 @@ fn fd_filestat_get(env: Env<'_>, fd: i32, out: i32) -> Errno {
     }
     let mut stat = [0u8; 64];
     stat[16] = FILETYPE_CHARACTER_DEVICE;
-    Ok(if store(&env, out, &stat) {
-        errno::SUCCESS
-    } else {
-        errno::FAULT
-    })
+    Ok(stored(store(&env, out, &stat)))
 }
 
 const EVENT_CLOCK: u8 = 0;
