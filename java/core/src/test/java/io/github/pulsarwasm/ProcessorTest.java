@@ -322,7 +322,7 @@ class ProcessorTest {
         assertThrows(IllegalArgumentException.class,
                 () -> WasmLoader.load(v1, null, 16, 16, 0, 0, new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, 0x7f}, null));
         // A bridge of the wrong class: its methods are not found, nothing is called.
-        byte[] empty = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+        byte[] empty = new byte[24]; // no functions, config, grants, WASI arguments or environment
         assertThrows(WasmException.class, () -> WasmLoader.load(v1, null, 16, 16, 0, 0, empty, "not a bridge"));
         byte[] out = new byte[16];
         assertThrows(IllegalStateException.class, () -> WasmLoader.process(12345L, new byte[1], 1, out, 16));
