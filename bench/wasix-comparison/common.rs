@@ -1,4 +1,4 @@
-// Shared by /work/wasix-measure and /work/wasix-baseline (included with #[path]).
+// Shared by wasix/ and handwritten/ (included with #[path]).
 use std::time::Instant;
 
 /// apply(x) calls fd_write(1, iovec{16,5}, 1, &nwritten) once and returns x + errno.
@@ -42,4 +42,18 @@ pub fn mean_ns(mut call: impl FnMut(i64) -> i64) -> f64 {
         }
     }
     start.elapsed().as_nanos() as f64 / CALLS as f64
+}
+
+pub fn median(v: &[f64]) -> f64 {
+    let mut s = v.to_vec();
+    s.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    s[s.len() / 2]
+}
+
+pub fn report(name: &str, t: [usize; 6], inst_us: f64, inst_pure_us: f64, w: &[f64], q: &[f64]) {
+    println!("== {name}");
+    println!("threads: start={} after_runtime={} after_compile={} after_instantiate={} after_1000_calls={} end={}", t[0], t[1], t[2], t[3], t[4], t[5]);
+    println!("first instantiation (fd_write module): {inst_us:.0} us; pure module: {inst_pure_us:.0} us");
+    println!("apply with fd_write, mean ns/call per round ({} calls after {} warm-up): {:.1?} median {:.1}", CALLS, WARMUP, w, median(w));
+    println!("apply pure,          mean ns/call per round ({} calls after {} warm-up): {:.1?} median {:.1}", CALLS, WARMUP, q, median(q));
 }

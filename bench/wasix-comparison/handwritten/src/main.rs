@@ -37,17 +37,3 @@ fn main() {
     let t5 = threads();
     report("baseline (hand-written fd_write)", [t0, t1, t2, t3, t4, t5], inst_us, inst_pure_us, &w, &q);
 }
-
-fn median(v: &[f64]) -> f64 {
-    let mut s = v.to_vec();
-    s.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    s[s.len() / 2]
-}
-
-fn report(name: &str, t: [usize; 6], inst_us: f64, inst_pure_us: f64, w: &[f64], q: &[f64]) {
-    println!("== {name}");
-    println!("threads: start={} after_runtime={} after_compile={} after_instantiate={} after_1000_calls={} end={}", t[0], t[1], t[2], t[3], t[4], t[5]);
-    println!("first instantiation (fd_write module): {inst_us:.0} us; pure module: {inst_pure_us:.0} us");
-    println!("apply with fd_write, mean ns/call per round ({} calls after {} warm-up): {:.1?} median {:.1}", CALLS, WARMUP, w, median(w));
-    println!("apply pure,          mean ns/call per round ({} calls after {} warm-up): {:.1?} median {:.1}", CALLS, WARMUP, q, median(q));
-}
