@@ -350,7 +350,8 @@ pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_unload<'local>(
 }
 
 /// Describes a loaded function as NUL-separated fields: hash, size, compile nanoseconds,
-/// export name, then each of the module's exports (see `WasmLoader.describe`).
+/// export name, the number of exports, each export, then each import (see
+/// `WasmLoader.info`).
 #[unsafe(no_mangle)]
 pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_describe<'local>(
     mut env: EnvUnowned<'local>,
@@ -366,7 +367,10 @@ pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_describe<'local>(
             module.compile_time.as_nanos().to_string(),
             def.export.clone(),
         ];
-        fields.extend(module.exports());
+        let exports = module.exports();
+        fields.push(exports.len().to_string());
+        fields.extend(exports);
+        fields.extend(module.imports());
         Ok(JString::new(env, fields.join("\0"))?)
     })
 }

@@ -38,8 +38,10 @@ public final class WasmLoader {
 
     static WasmModuleInfo describeHandle(long handle) {
         List<String> fields = Arrays.asList(describe(handle).split("\0", -1));
+        int exports = Integer.parseInt(fields.get(4));
         return new WasmModuleInfo(fields.get(0), Long.parseLong(fields.get(1)),
-                Duration.ofNanos(Long.parseLong(fields.get(2))), fields.get(3), fields.subList(4, fields.size()));
+                Duration.ofNanos(Long.parseLong(fields.get(2))), fields.get(3), fields.subList(5, 5 + exports),
+                fields.subList(5 + exports, fields.size()));
     }
 
     /**

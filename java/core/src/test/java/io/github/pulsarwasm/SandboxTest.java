@@ -114,6 +114,7 @@ class SandboxTest {
             assertThrows(WasmTimeoutException.class, () -> f.applyAsLong(2));
             assertThrows(WasmTimeoutException.class, () -> f.applyAsLong(2));
             assertEquals(List.of("apply: func (i64) -> (i64)"), f.info().exports());
+            assertEquals(List.of(), f.info().imports());
         }
         byte[] ends = Wat.bytes(new String(module, java.nio.charset.StandardCharsets.UTF_8)
                 .replace("(loop $forever (memory.fill (i32.const 0) (i32.const 7) (i32.const 65536)) (br $forever))", ""));

@@ -88,6 +88,10 @@ class WasiGuestsTest {
     void everyLanguageMatchesTheReferenceAndLogsThroughStdout(String file) {
         Random random = new Random(11);
         try (WasmProcessor p = WasmProcessor.builder().resource(getClass().getClassLoader(), "examples/" + file).build()) {
+            // info() names what the module asks of the host: here WASI, with fd_write for its output.
+            assertTrue(p.info().imports().stream().anyMatch(i -> i.startsWith("wasi_snapshot_preview1.fd_write: func")),
+                    p.info().imports().toString());
+            assertTrue(p.info().toString().contains("wasi_snapshot_preview1.fd_write"), p.info().toString());
             for (int i = 0; i < 1000; i++) {
                 byte[] value = input(random, i);
                 Logs logs = new Logs();

@@ -62,19 +62,22 @@ public class WasmRecordFunction implements Function<byte[], Record<byte[]>> {
                 () -> new IllegalArgumentException("user-config key " + WasmPulsarFunction.RESOURCE_KEY
                         + " is not set: name the .wasm resource in the function package"));
         Map<String, Object> config = context.getUserConfigMap();
+        boolean grantState = Boolean.parseBoolean(String.valueOf(config.getOrDefault(GRANT_STATE_KEY, "false")));
+        List<String> grantPublish = list(config.get(GRANT_PUBLISH_KEY));
         processor = WasmProcessor.builder()
                 .resource(getClass().getClassLoader(), resource.toString())
                 .limits(WasmPulsarFunction.limits(context))
                 .hostFunctions(hostFunctions(context))
                 .config(config)
-                .grantState(Boolean.parseBoolean(String.valueOf(config.getOrDefault(GRANT_STATE_KEY, "false"))))
-                .grantPublish(list(config.get(GRANT_PUBLISH_KEY)))
+                .grantState(grantState)
+                .grantPublish(grantPublish)
                 .wasiArgs(list(config.get(WASI_ARGS_KEY)))
                 .wasiEnv(stringMap(config.get(WASI_ENV_KEY), WASI_ENV_KEY))
                 .context(new PulsarContext(context))
                 .build();
-        context.getLogger().info("function {} loaded WASM resource {} (bytes/record guest, input {}): {}",
+        context.getLogger().info("function {} loaded WASM resource {} (bytes/record guest, input {}; state {}, publish {}): {}",
                 context.getFunctionName(), resource, processor.wantsRecord() ? "whole records" : "message values",
+                grantState ? "granted" : "not granted", grantPublish.isEmpty() ? "not granted" : "granted to " + grantPublish,
                 processor.info());
     }
 
