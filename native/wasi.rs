@@ -317,8 +317,13 @@ fn store_u64(env: &Env<'_>, ptr: i32, value: u64) -> i32 {
     stored(store(env, ptr, &value.to_le_bytes()))
 }
 
+/// The `len` bytes at `ptr`; `None` when they are not inside memory (checked before anything is
+/// allocated, so a made-up length cannot make the host allocate gigabytes).
 fn load(env: &Env<'_>, ptr: u32, len: u32) -> Option<Vec<u8>> {
     let view = view(env)?;
+    if u64::from(ptr) + u64::from(len) > view.data_size() {
+        return None;
+    }
     let mut bytes = vec![0; len as usize];
     view.read(u64::from(ptr), &mut bytes).ok()?;
     Some(bytes)
@@ -537,7 +542,9 @@ fn poll_oneoff(env: Env<'_>, subs: i32, events: i32, count: i32, nevents: i32) -
                     (true, Ok(current)) => timeout.saturating_sub(current),
                     (false, Ok(_)) => timeout,
                 };
-                clocks.push((userdata, started + Duration::from_nanos(wait)));
+                // At most a century: any longer is "forever", and the sum cannot overflow.
+                let wait = Duration::from_nanos(wait).min(Duration::from_secs(100 * 365 * 24 * 3600));
+                clocks.push((userdata, started + wait));
             }
             EVENT_FD_READ | EVENT_FD_WRITE => {
                 let fd = u32_at(sub, 16) as i32;

@@ -171,7 +171,9 @@ fn stdout_and_stderr_are_kept_apart_and_other_descriptors_are_ebadf() {
         (i32.store (i32.const 0) (i32.const 65530))
         (i32.store (i32.const 4) (i32.const 100))
         (call $check (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 16)) (i32.const 21) (i32.const 7))
-        (call $check (call $fd_write (i32.const 1) (i32.const 65535) (i32.const 1) (i32.const 16)) (i32.const 21) (i32.const 8))"#,
+        (call $check (call $fd_write (i32.const 1) (i32.const 65535) (i32.const 1) (i32.const 16)) (i32.const 21) (i32.const 8))
+        ;; half a billion iovecs: EFAULT before the host allocates anything for them
+        (call $check (call $fd_write (i32.const 1) (i32.const 0) (i32.const 500000000) (i32.const 16)) (i32.const 21) (i32.const 9))"#,
         "hello",
     );
     let out = run(&wasm, WasiConfig::default());
@@ -288,7 +290,19 @@ fn poll_oneoff_reports_ready_stdio_at_once_and_sleeps_on_clocks() {
         (call $check64 (i64.load (i32.const 8192)) (i64.const 1) (i32.const 14))
         (call $check (i32.load8_u (i32.const 8202)) (i32.const 0) (i32.const 15))
         ;; 5: no subscriptions is EINVAL
-        (call $check (call $poll (i32.const 4096) (i32.const 8192) (i32.const 0) (i32.const 0)) (i32.const 28) (i32.const 16))"#,
+        (call $check (call $poll (i32.const 4096) (i32.const 8192) (i32.const 0) (i32.const 0)) (i32.const 28) (i32.const 16))
+        ;; 6: a count of subscriptions far past memory is EFAULT, not an allocation of gigabytes
+        (call $check (call $poll (i32.const 4096) (i32.const 8192) (i32.const 80000000) (i32.const 0)) (i32.const 21) (i32.const 17))
+        ;; 7: the longest timeout there is, absolute on the realtime clock, beside ready stdin: no overflow
+        (i64.store (i32.const 4144) (i64.const 2))
+        (i32.store8 (i32.const 4152) (i32.const 1))
+        (i32.store (i32.const 4160) (i32.const 0))
+        (i32.store (i32.const 4112) (i32.const 0))
+        (i64.store (i32.const 4120) (i64.const -1))
+        (i32.store16 (i32.const 4136) (i32.const 1))
+        (call $check (call $poll (i32.const 4096) (i32.const 8192) (i32.const 2) (i32.const 0)) (i32.const 0) (i32.const 18))
+        (i32.store16 (i32.const 4136) (i32.const 0))
+        (call $check (call $poll (i32.const 4096) (i32.const 8192) (i32.const 2) (i32.const 0)) (i32.const 0) (i32.const 19))"#,
         "",
     );
     assert_eq!(exit_code(&wasm), 0);
