@@ -608,17 +608,19 @@ pub struct CommandOutput {
 /// The module may import WASI only.
 pub fn run_command(bytes: &[u8], wasi: WasiConfig, limits: &crate::Limits) -> crate::Result<CommandOutput> {
     use crate::error::Error;
-    let module = crate::module::compile(bytes, limits)?;
-    let spec = std::sync::Arc::new(crate::HostSpec::default().with_wasi(wasi));
-    crate::signals::init()?;
-    let mut store = wasmer::Store::new(module.engine.clone());
-    let mut host_env = HostEnv::new(spec.clone());
-    host_env.stdio.captured = Some(Default::default());
-    let env = FunctionEnv::new(&mut store, host_env);
-    let imports = crate::abi::imports(&module, &mut store, &env, &spec)?;
-    let instance = wasmer::Instance::new(&mut store, &module.module, &imports).map_err(Error::from_instantiation)?;
-    if let Ok(memory) = instance.exports.get_memory("memory") {
-        env.as_mut(&mut store).memory = Some(memory.clone());
+    // The instance is made as a function's is; only its stdio is kept rather than logged.
+    let def = crate::function::FunctionDef {
+        module: crate::module::compile(bytes, limits)?,
+        export: crate::abi::START.to_owned(),
+        entry: crate::abi::Entry::I64 {
+            export: crate::abi::START.to_owned(),
+        },
+        limits: *limits,
+        spec: std::sync::Arc::new(crate::HostSpec::default().with_wasi(wasi)),
+    };
+    let (mut store, instance, env) = crate::function::new_instance(&def)?;
+    if let Some(env) = &env {
+        env.as_mut(&mut store).stdio.captured = Some(Default::default());
     }
     let start = instance
         .exports
@@ -631,7 +633,10 @@ pub fn run_command(bytes: &[u8], wasi: WasiConfig, limits: &crate::Limits) -> cr
             None => return Err(Error::from_runtime(trap)),
         },
     };
-    let [stdout, stderr] = env.as_mut(&mut store).stdio.captured.take().unwrap_or_default();
+    // A command that imports nothing has no env, and wrote nothing.
+    let [stdout, stderr] = env
+        .and_then(|env| env.as_mut(&mut store).stdio.captured.take())
+        .unwrap_or_default();
     Ok(CommandOutput {
         exit_code,
         stdout,
