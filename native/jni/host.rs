@@ -2,8 +2,11 @@
 //!
 //! Discipline (each point is why the code is as it is):
 //! - the calling thread is attached (a host function runs inside a native method of that
-//!   thread), and `JavaVM::with_local_frame` finds its `JNIEnv` without attaching;
-//! - every upcall runs in its own local frame, so its local references are freed on return;
+//!   thread), and `GetEnv` (directly, or through `JavaVM::with_local_frame`) finds its
+//!   `JNIEnv` without attaching;
+//! - every upcall that makes local references runs in its own local frame, so they are freed
+//!   on return; the scalar one makes none but a pending exception, which `take_exception`
+//!   deletes;
 //! - every upcall's pending exception is taken and cleared before anything else is done;
 //! - method IDs are looked up once, on the bridge object's own class (so per class loader);
 //! - bytes cross as fresh `byte[]` copies: Java never gets a view of guest memory, which moves
@@ -89,28 +92,27 @@ impl JavaHost {
         Ok(env.cast())
     }
 
-    /// Runs `f` with this thread's environment and the bridge: in a local frame of its own
-    /// (16 references, freed on return), or, for calls that create no local reference on
-    /// success (a `long` in, a `long` out), in the caller's frame (an exception, the only local
-    /// then, is deleted by `take_exception`).
+    /// The bridge, held for the length of an upcall; refused once the function is closed.
+    fn bridge(&self) -> Result<Arc<Global<JObject<'static>>>, HostFailure> {
+        self.bridge
+            .read()
+            .clone()
+            .ok_or_else(|| failure("the WASM function was closed during the call"))
+    }
+
+    /// Runs `f` with this thread's environment and the bridge, in a local frame of its own
+    /// (16 references, freed on return).
     fn upcall<T>(
         &self,
-        own_frame: bool,
         f: impl FnOnce(&mut Env<'_>, &JObject<'static>) -> jni::errors::Result<T>,
     ) -> Result<T, HostFailure> {
-        let Some(bridge) = self.bridge.read().clone() else {
-            return Err(failure("the WASM function was closed during the call"));
-        };
-        let call = |env: &mut Env<'_>| -> jni::errors::Result<Result<T, HostFailure>> {
-            let outcome = f(env, bridge.as_obj());
-            Ok(settle(env, outcome))
-        };
-        let outcome = if own_frame {
-            self.vm.with_local_frame(16, call)
-        } else {
-            self.vm.with_top_local_frame(call)
-        };
-        outcome.unwrap_or_else(|e: jni::errors::Error| Err(failure(&format!("JNI call failed: {e}"))))
+        let bridge = self.bridge()?;
+        self.vm
+            .with_local_frame(16, |env| -> jni::errors::Result<Result<T, HostFailure>> {
+                let outcome = f(env, bridge.as_obj());
+                Ok(settle(env, outcome))
+            })
+            .unwrap_or_else(|e: jni::errors::Error| Err(failure(&format!("JNI call failed: {e}"))))
     }
 }
 
@@ -188,9 +190,7 @@ impl Host for JavaHost {
         // (a long in, a long out makes no local reference) and none of jni-rs's per-call
         // attachment bookkeeping, which cost about as much as the JVM's upcall itself.
         let (a, b) = (args.first().copied().unwrap_or(0), args.get(1).copied().unwrap_or(0));
-        let Some(bridge) = self.bridge.read().clone() else {
-            return Err(failure("the WASM function was closed during the call"));
-        };
+        let bridge = self.bridge()?;
         let env = self.current_env()?;
         let args = [jvalue { i: index as i32 }, jvalue { j: a }, jvalue { j: b }];
         // SAFETY: `env` is this thread's own `JNIEnv` (`current_env`), with no exception pending
@@ -213,7 +213,7 @@ impl Host for JavaHost {
     }
 
     fn call_bytes(&self, index: usize, input: &[u8]) -> Result<Option<Vec<u8>>, HostFailure> {
-        self.upcall(true, |env, bridge| {
+        self.upcall(|env, bridge| {
             let input = byte_array(env, input)?;
             let args = [jvalue { i: index as i32 }, object_arg(&input)];
             // SAFETY: the bridge invariant (`Ids`) for `call_bytes`, looked up as `(I[B)[B`: the
@@ -225,7 +225,7 @@ impl Host for JavaHost {
     }
 
     fn state_get(&self, key: &str) -> Result<Option<Vec<u8>>, HostFailure> {
-        self.upcall(true, |env, bridge| {
+        self.upcall(|env, bridge| {
             let key = byte_array(env, key.as_bytes())?;
             let args = [object_arg(&key)];
             // SAFETY: the bridge invariant (`Ids`) for `state_get`, looked up as `([B)[B`: the
@@ -236,7 +236,7 @@ impl Host for JavaHost {
     }
 
     fn counter_get(&self, key: &str) -> Result<i64, HostFailure> {
-        self.upcall(true, |env, bridge| {
+        self.upcall(|env, bridge| {
             let key = byte_array(env, key.as_bytes())?;
             let args = [object_arg(&key)];
             // SAFETY: the bridge invariant (`Ids`) for `counter_get`, looked up as `([B)J`: the
@@ -254,7 +254,7 @@ impl Host for JavaHost {
     }
 
     fn discarded(&self, effects: &[u8]) {
-        let outcome = self.upcall(true, |env, bridge| {
+        let outcome = self.upcall(|env, bridge| {
             let effects = byte_array(env, effects)?;
             let args = [object_arg(&effects)];
             // SAFETY: the bridge invariant (`Ids`) for `discarded`, looked up as `([B)V`: the
