@@ -368,9 +368,10 @@ impl LiveInstance {
         let (outcome, signalled) = guarded(store, fuel.as_ref(), watch.as_ref(), limits, |store| {
             v1.process.call(store, ptr as i32, len as i32)
         });
+        let host_env = env.as_mut(store);
         // Unfinished stdout/stderr lines go with this record's log lines, even when it failed.
-        env.as_mut(store).flush_stdio();
-        env.as_mut(store).in_record = false;
+        host_env.flush_stdio();
+        host_env.in_record = false;
         let result = match outcome {
             Ok(result) => result,
             Err(trap) => {
