@@ -10,7 +10,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use wasmer::{Imports, Instance, Module, Store, TypedFunction};
 
 fn calls(c: &mut Criterion) {
-    let mut store = Store::new(pulsar_wasm::module::new_engine(&Default::default()));
+    let mut store = Store::new(pulsar_wasm::module::new_engine(&Default::default(), None));
     let module = Module::new(&store, TRIVIAL).expect("compiles");
     let instance = Instance::new(&mut store, &module, &Imports::new()).expect("instantiates");
     let typed: TypedFunction<i64, i64> = instance.exports.get_typed_function(&store, "apply").expect("export");

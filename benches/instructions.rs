@@ -28,7 +28,7 @@ fn core_calls(handle: pulsar_wasm::Handle) -> i64 {
 }
 
 fn main() {
-    let mut store = Store::new(pulsar_wasm::module::new_engine(&Default::default()));
+    let mut store = Store::new(pulsar_wasm::module::new_engine(&Default::default(), None));
     let module = Module::new(&store, TRIVIAL).expect("compiles");
     let instance = Instance::new(&mut store, &module, &Imports::new()).expect("instantiates");
     let typed: TypedFunction<i64, i64> = instance.exports.get_typed_function(&store, "apply").expect("export");

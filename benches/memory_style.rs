@@ -65,8 +65,8 @@ fn instance(engine: Engine) -> (Store, TypedFunction<i64, i64>) {
 }
 
 fn memory_styles(c: &mut Criterion) {
-    let (mut static_store, static_apply) = instance(pulsar_wasm::module::new_engine(&Default::default()));
-    let mut engine = pulsar_wasm::module::new_engine(&Default::default());
+    let (mut static_store, static_apply) = instance(pulsar_wasm::module::new_engine(&Default::default(), None));
+    let mut engine = pulsar_wasm::module::new_engine(&Default::default(), None);
     engine.set_tunables(DynamicMemories(BaseTunables::new()));
     let (mut dynamic_store, dynamic_apply) = instance(engine);
     let expected = (0..8192i64).sum::<i64>() * 3;

@@ -29,7 +29,7 @@ use crate::deadline::Watch;
 use crate::error::{Error, Result};
 use crate::host::HostSpec;
 use crate::limits::Limits;
-use crate::module::{self, CompiledModule};
+use crate::module::{self, CompiledModule, Precompiled};
 use crate::signals::InCall;
 use crate::slab::Slab;
 
@@ -113,10 +113,21 @@ pub fn load_i64(bytes: &[u8], export: &str, limits: Limits) -> Result<Handle> {
 /// Compiles (or reuses) a module and checks its entry and imports (`abi::entry_of`): a v0
 /// function of numbers entered at `export`, or, when `export` is `None`, a v1 guest.
 pub fn load(bytes: &[u8], export: Option<&str>, limits: Limits, spec: Arc<HostSpec>) -> Result<Handle> {
+    load_with(bytes, export, limits, spec, Precompiled::default())
+}
+
+/// [`load`], with the code from `precompiled` when it matches (see [`module::compile_with`]).
+pub fn load_with(
+    bytes: &[u8],
+    export: Option<&str>,
+    limits: Limits,
+    spec: Arc<HostSpec>,
+    precompiled: Precompiled,
+) -> Result<Handle> {
     if export.is_some_and(str::is_empty) {
         return Err(Error::InvalidArgument("the export name must not be empty".to_owned()));
     }
-    let module = module::compile(bytes, &limits)?;
+    let module = module::compile_with(bytes, &limits, precompiled)?;
     let entry = abi::entry_of(&module, export, &spec)?;
     allocate(FunctionDef {
         module,

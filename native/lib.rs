@@ -6,6 +6,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod abi;
+pub mod artifact;
 pub mod deadline;
 pub mod error;
 pub mod function;
@@ -18,6 +19,8 @@ mod slab;
 pub mod wasi;
 
 pub use error::{Error, Result};
-pub use function::{call_i64, definition, functions_loaded, instances_in_use, load, load_i64, process, unload, Handle};
+pub use function::{
+    call_i64, definition, functions_loaded, instances_in_use, load, load_i64, load_with, process, unload, Handle,
+};
 pub use host::{Grants, Host, HostFailure, HostFunction, HostSpec, Shape};
 pub use limits::Limits;

@@ -20,15 +20,17 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
 use std::sync::{Arc, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 use sha2::{Digest, Sha256};
-use wasmer::sys::{CompilerConfig, Cranelift, NativeEngineExt};
+use wasmer::sys::{CompilerConfig, Cranelift, EngineBuilder, NativeEngineExt, Target};
 use wasmer::wasmparser::{Parser, Payload};
 use wasmer::{Engine, ExternType, FunctionType, Module, Type};
 
+use crate::artifact::{self, Cpu};
 use crate::error::{Error, Result};
 use crate::limits::{self, CappedTunables, EngineConfig, Limits};
 
@@ -41,8 +43,9 @@ const COMPILE_THREADS: usize = 4;
 const COMPILE_HEADROOM: usize = 64 << 20;
 
 /// A new engine with the compiler settings every module gets, the caps and, when `metered`,
-/// a metering middleware of its own. Compile exactly one module with it.
-pub fn new_engine(config: &EngineConfig) -> Engine {
+/// a metering middleware of its own. Compile exactly one module with it. `target` is the
+/// machine to compile for; `None` for this one.
+pub fn new_engine(config: &EngineConfig, target: Option<Target>) -> Engine {
     let mut cranelift = Cranelift::new();
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -53,7 +56,7 @@ pub fn new_engine(config: &EngineConfig) -> Engine {
     if config.metered {
         cranelift.push_middleware(limits::metering());
     }
-    let mut engine = Engine::from(cranelift);
+    let mut engine = Engine::from(EngineBuilder::new(cranelift).set_target(target));
     engine.set_tunables(CappedTunables::new(config));
     engine
 }
@@ -118,6 +121,37 @@ fn ensure_compile_headroom() -> Result<()> {
     })
 }
 
+/// Where a module's machine code came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// Compiled by Cranelift when loaded.
+    Compiled,
+    /// Loaded from a precompiled artifact given with the module.
+    Artifact,
+    /// Loaded from the artifact cache directory.
+    Cache,
+}
+
+impl Origin {
+    pub fn name(self) -> &'static str {
+        match self {
+            Origin::Compiled => "compiled",
+            Origin::Artifact => "artifact",
+            Origin::Cache => "cache",
+        }
+    }
+}
+
+/// Where compiled code may come from besides the compiler.
+#[derive(Debug, Default)]
+pub struct Precompiled {
+    /// An artifact made by [`precompile`] (possibly for another module, build or machine: it
+    /// is checked, and compiled from the module when it does not match).
+    pub artifact: Option<Vec<u8>>,
+    /// A directory of artifacts: read when it has the module's, written when it has not.
+    pub cache_dir: Option<PathBuf>,
+}
+
 /// A compiled module, the engine that holds its code, and what a person wants to know about it.
 #[derive(Debug)]
 pub struct CompiledModule {
@@ -128,8 +162,12 @@ pub struct CompiledModule {
     pub hash: String,
     /// Size in bytes of the WebAssembly binary.
     pub size: usize,
-    /// How long compilation took (the first time these bytes were seen).
-    pub compile_time: Duration,
+    /// Where the machine code came from.
+    pub origin: Origin,
+    /// How long it took to compile or load the code (the first time these bytes were seen).
+    pub load_time: Duration,
+    /// Why a precompiled artifact offered for it was not used, or why the artifact cache failed.
+    pub artifact_note: Option<String>,
     /// The engine settings it was compiled with: caps, and whether it counts fuel.
     pub config: EngineConfig,
     /// Whether it has a start function, exported as [`START_EXPORT`] and called after
@@ -307,16 +345,12 @@ fn read_leb128(bytes: &[u8]) -> Option<(u64, usize)> {
     None
 }
 
-/// Compiles WebAssembly binary or WAT text for functions with `limits`, or returns the cached
-/// compilation of the same binary with the same engine settings.
-///
-/// The module is metered when the limits ask for fuel. A start function is exported instead
-/// (see [`export_start`]) and called after instantiation under the same limits as every call.
-pub fn compile(bytes: &[u8], limits: &Limits) -> Result<Arc<CompiledModule>> {
+/// The checked WebAssembly binary of `bytes` (binary or WAT text), what it declares, and its
+/// SHA-256. Refuses what cannot fit in `limits` before anything is spent compiling it.
+fn prepare<'a>(bytes: &'a [u8], limits: &Limits) -> Result<(std::borrow::Cow<'a, [u8]>, Shape, [u8; 32])> {
     limits.validate()?;
     let binary = wasmer::wat2wasm(bytes).map_err(|e| Error::Compile(e.to_string()))?;
     let shape = shape(&binary);
-    // Refuse what cannot fit before spending a compile on it.
     if shape.memory_pages > u64::from(limits.memory_pages) {
         return Err(Error::LimitReached(limits::memory_minimum_message(
             shape.memory_pages,
@@ -329,47 +363,122 @@ pub fn compile(bytes: &[u8], limits: &Limits) -> Result<Arc<CompiledModule>> {
             limits.table_elements,
         )));
     }
-    let config = limits.engine_key(limits.fuel_per_call.is_some());
     let digest: [u8; 32] = Sha256::digest(&binary).into();
-    let key = (digest, config);
-    if let Some(hit) = cache().lock().get(&key).and_then(Weak::upgrade) {
-        return Ok(hit);
-    }
-    // Compile outside the lock: compiling can take long, and other modules need not wait.
+    Ok((binary, shape, digest))
+}
+
+/// Compiles `binary` with `engine`, its start function exported instead (see [`export_start`]).
+fn compile_binary(engine: &Engine, binary: &[u8], shape: &Shape) -> Result<Module> {
     ensure_compile_headroom()?;
-    let started = Instant::now();
-    let engine = new_engine(&config);
+    let binary = match shape.start {
+        Some(start) => std::borrow::Cow::Owned(export_start(binary, start)?),
+        None => std::borrow::Cow::Borrowed(binary),
+    };
     // wasmer panics (rather than returning an error) when it cannot map memory for the code; the
     // panic poisons only this module's engine, which is dropped with it.
-    // The cache key, the reported hash and size stay those of the bytes the user gave.
-    let size = binary.len();
-    let binary = match shape.start {
-        Some(start) => std::borrow::Cow::Owned(export_start(&binary, start)?),
-        None => binary,
-    };
-    let module = catch_unwind(AssertUnwindSafe(|| Module::from_binary(&engine, &binary)))
+    catch_unwind(AssertUnwindSafe(|| Module::from_binary(engine, &binary)))
         .map_err(|panic| {
             Error::LimitReached(format!(
                 "the compiler failed ({}); this happens when the process runs out of memory or of memory mappings (vm.max_map_count)",
                 crate::error::panic_text(&*panic)
             ))
         })?
-        .map_err(|e| Error::Compile(e.to_string()))?;
+        .map_err(|e| Error::Compile(e.to_string()))
+}
+
+/// Compiles WebAssembly binary or WAT text for functions with `limits`, or returns the cached
+/// compilation of the same binary with the same engine settings.
+///
+/// The module is metered when the limits ask for fuel. A start function is exported instead
+/// (see [`export_start`]) and called after instantiation under the same limits as every call.
+pub fn compile(bytes: &[u8], limits: &Limits) -> Result<Arc<CompiledModule>> {
+    compile_with(bytes, limits, Precompiled::default())
+}
+
+/// [`compile`], taking the code from a precompiled artifact or the cache directory when one
+/// matches. An artifact that does not match (another module, build, machine or metering; damaged
+/// or truncated) is never loaded: the module is compiled, and [`CompiledModule::artifact_note`]
+/// says why. Failures of the cache directory only cost the compile.
+pub fn compile_with(bytes: &[u8], limits: &Limits, precompiled: Precompiled) -> Result<Arc<CompiledModule>> {
+    let (binary, shape, digest) = prepare(bytes, limits)?;
+    let config = limits.engine_key(limits.fuel_per_call.is_some());
+    let key = (digest, config);
+    if let Some(hit) = cache().lock().get(&key).and_then(Weak::upgrade) {
+        return Ok(hit);
+    }
+    // Compile outside the lock: compiling can take long, and other modules need not wait.
+    let hash = hex(&digest);
+    let started = Instant::now();
+    let mut notes = Vec::new();
+    let mut loaded = None;
+    if let Some(sealed) = precompiled.artifact {
+        match artifact::open(sealed, &hash, &config) {
+            Ok(code) => loaded = Some((code, Origin::Artifact)),
+            Err(why) => notes.push(format!("the precompiled artifact was not used: {why}")),
+        }
+    }
+    let cache_file = precompiled
+        .cache_dir
+        .and_then(|dir| match artifact::cache_file(&dir, &hash, config.metered) {
+            Ok(file) => Some(file),
+            Err(why) => {
+                notes.push(why);
+                None
+            }
+        });
+    if let (None, Some(file)) = (&loaded, &cache_file) {
+        match std::fs::read(file) {
+            Ok(sealed) => match artifact::open(sealed, &hash, &config) {
+                Ok(code) => loaded = Some((code, Origin::Cache)),
+                Err(why) => notes.push(format!("the cached artifact {} was not used: {why}", file.display())),
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => notes.push(format!("the cached artifact {} cannot be read: {e}", file.display())),
+        }
+    }
+    let ((engine, module), origin) = match loaded {
+        Some(loaded) => loaded,
+        None => {
+            let engine = new_engine(&config, None);
+            let module = compile_binary(&engine, &binary, &shape)?;
+            if let Some(file) = &cache_file {
+                let written = module.serialize().map_err(|e| e.to_string()).and_then(|serialized| {
+                    let sealed = artifact::seal(&serialized, &Target::default(), config.metered, &hash);
+                    artifact::write_atomically(file, &sealed).map_err(|e| e.to_string())
+                });
+                if let Err(why) = written {
+                    notes.push(format!(
+                        "the artifact cache {} cannot be written: {why}",
+                        file.display()
+                    ));
+                }
+            }
+            ((engine, module), Origin::Compiled)
+        }
+    };
     let compiled = Arc::new(CompiledModule {
         engine,
         module,
-        hash: hex(&digest),
-        size,
-        compile_time: started.elapsed(),
+        hash,
+        size: binary.len(),
+        origin,
+        load_time: started.elapsed(),
+        artifact_note: (!notes.is_empty()).then(|| notes.join("; ")),
         config,
         has_start: shape.start.is_some(),
     });
     log::debug!(
-        "compiled module {} ({} bytes, {:?}) in {:?}",
+        "module {} ({} bytes, {:?}): {} in {:?}{}",
         compiled.hash,
         compiled.size,
         compiled.config,
-        compiled.compile_time
+        origin.name(),
+        compiled.load_time,
+        compiled
+            .artifact_note
+            .as_deref()
+            .map(|n| format!(" ({n})"))
+            .unwrap_or_default()
     );
     let mut cache = cache().lock();
     cache.retain(|_, weak| weak.strong_count() > 0);
@@ -379,6 +488,26 @@ pub fn compile(bytes: &[u8], limits: &Limits) -> Result<Arc<CompiledModule>> {
     }
     cache.insert(key, Arc::downgrade(&compiled));
     Ok(compiled)
+}
+
+/// Compiles WebAssembly binary or WAT text ahead of time, for a machine with `cpu`, and seals
+/// the result as an artifact for [`compile_with`]. `metered` compiles fuel metering in: an
+/// artifact serves functions with a fuel limit only if it is metered, and those without only if
+/// not. The memory and table caps do not shape the code, so one artifact serves any caps.
+pub fn precompile(bytes: &[u8], metered: bool, cpu: Cpu) -> Result<Vec<u8>> {
+    let limits = Limits {
+        memory_pages: limits::MAX_MEMORY_PAGES,
+        table_elements: u32::MAX,
+        ..Limits::default()
+    };
+    let (binary, shape, digest) = prepare(bytes, &limits)?;
+    let target = cpu.target()?;
+    let engine = new_engine(&limits.engine_key(metered), Some(target.clone()));
+    let module = compile_binary(&engine, &binary, &shape)?;
+    let serialized = module
+        .serialize()
+        .map_err(|e| Error::Compile(format!("the compiled module cannot be serialized: {e}")))?;
+    Ok(artifact::seal(&serialized, &target, metered, &hex(&digest)))
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -43,7 +43,7 @@ mod bench;
 
 /// Bumped whenever a native's signature or meaning changes; `WasmLoader` refuses a library
 /// whose version differs from its own, instead of failing later with a confusing error.
-pub const ABI_VERSION: jint = 5;
+pub const ABI_VERSION: jint = 6;
 
 /// Runs `f` with a JNI environment; errors and panics become Java exceptions and the
 /// native returns `T::default()`. A Java exception that is already pending is kept.
@@ -119,6 +119,8 @@ pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_load<'local>(
     timeout_nanos: jlong,
     host_spec: JByteArray<'local>,
     bridge: JObject<'local>,
+    artifact: JByteArray<'local>,
+    cache_dir: JString<'local>,
 ) -> jlong {
     boundary(&mut env, &caller, |env| {
         if wasm.is_null() {
@@ -143,7 +145,19 @@ pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_load<'local>(
             };
             decode_spec(&encoded, host)?
         };
-        let handle = function::load(&bytes, export.as_deref(), limits, Arc::new(spec))?;
+        let precompiled = crate::module::Precompiled {
+            artifact: if artifact.is_null() {
+                None
+            } else {
+                Some(env.convert_byte_array(&artifact)?)
+            },
+            cache_dir: if cache_dir.is_null() {
+                None
+            } else {
+                Some(cache_dir.try_to_string(env)?.into())
+            },
+        };
+        let handle = function::load_with(&bytes, export.as_deref(), limits, Arc::new(spec), precompiled)?;
         Ok(handle.into_raw() as jlong)
     })
 }
@@ -349,9 +363,9 @@ pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_unload<'local>(
     })
 }
 
-/// Describes a loaded function as NUL-separated fields: hash, size, compile nanoseconds,
-/// export name, the number of exports, each export, then each import (see
-/// `WasmLoader.info`).
+/// Describes a loaded function as NUL-separated fields: hash, size, load nanoseconds, origin
+/// (`compiled`, `artifact`, `cache`), the artifact note (empty for none), export name, the
+/// number of exports, each export, then each import (see `WasmLoader.describeHandle`).
 #[unsafe(no_mangle)]
 pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_describe<'local>(
     mut env: EnvUnowned<'local>,
@@ -364,14 +378,73 @@ pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_describe<'local>(
         let mut fields = vec![
             module.hash.clone(),
             module.size.to_string(),
-            module.compile_time.as_nanos().to_string(),
+            module.load_time.as_nanos().to_string(),
+            module.origin.name().to_owned(),
+            module.artifact_note.clone().unwrap_or_default(),
             def.export.clone(),
         ];
         let exports = module.exports();
         fields.push(exports.len().to_string());
         fields.extend(exports);
         fields.extend(module.imports());
+        // Names in a module and paths in notes may hold NUL themselves: shown escaped, so that
+        // the fields still split where they should.
+        let fields: Vec<String> = fields.into_iter().map(|f| f.replace('\0', "\\0")).collect();
         Ok(JString::new(env, fields.join("\0"))?)
+    })
+}
+
+/// Compiles a module ahead of time into a sealed artifact (`module::precompile`); `cpu` is
+/// `host`, `x86-64-v2` or `x86-64-v3`.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_precompile<'local>(
+    mut env: EnvUnowned<'local>,
+    caller: JClass<'local>,
+    wasm: JByteArray<'local>,
+    metered: jboolean,
+    cpu: JString<'local>,
+) -> JByteArray<'local> {
+    boundary(&mut env, &caller, |env| {
+        if wasm.is_null() {
+            return Err(Failure::Null("the WebAssembly bytes"));
+        }
+        if cpu.is_null() {
+            return Err(Failure::Null("the CPU"));
+        }
+        let cpu_name = cpu.try_to_string(env)?;
+        let cpu = crate::artifact::Cpu::from_name(&cpu_name).ok_or_else(|| {
+            Failure::Core(crate::Error::InvalidArgument(format!(
+                "unknown CPU `{cpu_name}`: use host, x86-64-v2 or x86-64-v3"
+            )))
+        })?;
+        let bytes = env.convert_byte_array(&wasm)?;
+        let sealed = crate::module::precompile(&bytes, metered, cpu)?;
+        Ok(env.byte_array_from_slice(&sealed)?)
+    })
+}
+
+/// What an artifact's footer says (`ArtifactInfo::summary`) and, after a NUL, why this library
+/// would not load it here (empty when it would, for a module with that hash and metering).
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_artifactInfo<'local>(
+    mut env: EnvUnowned<'local>,
+    caller: JClass<'local>,
+    sealed: JByteArray<'local>,
+) -> JString<'local> {
+    boundary(&mut env, &caller, |env| {
+        if sealed.is_null() {
+            return Err(Failure::Null("the artifact"));
+        }
+        let bytes = env.convert_byte_array(&sealed)?;
+        let text = match crate::artifact::read_info(&bytes) {
+            Ok(info) => format!(
+                "{}\0{}",
+                info.summary(),
+                crate::artifact::incompatibility(&info).unwrap_or_default()
+            ),
+            Err(why) => format!("\0{why}"),
+        };
+        Ok(JString::new(env, text)?)
     })
 }
 

@@ -43,7 +43,7 @@ public class CallBenchmark {
         trivial = WasmFunction.fromBytes(PLUS1);
         collatz = WasmFunction.fromResource(CallBenchmark.class.getClassLoader(), "examples/collatz_c.wasm");
         plainHandle = WasmLoader.load(PLUS1, "apply", WasmLimits.DEFAULT_MAX_MEMORY_PAGES,
-                WasmLimits.DEFAULT_MAX_TABLE_ELEMENTS, 0, WasmLimits.DEFAULT_TIMEOUT.toNanos(), null, null);
+                WasmLimits.DEFAULT_MAX_TABLE_ELEMENTS, 0, WasmLimits.DEFAULT_TIMEOUT.toNanos(), null, null, null, null);
         try {
             NativeBench.noop(0);
         } catch (UnsatisfiedLinkError e) {

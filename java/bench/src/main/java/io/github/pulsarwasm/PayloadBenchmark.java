@@ -123,7 +123,7 @@ public class PayloadBenchmark {
                 WasmHostFunctions.builder().longFunction("plus1", x -> x + 1).build());
         identity = WasmProcessor.builder().wasm(IDENTITY).build();
         identityHandle = WasmLoader.load(IDENTITY, null, WasmLimits.DEFAULT_MAX_MEMORY_PAGES, WasmLimits.DEFAULT_MAX_TABLE_ELEMENTS,
-                0, WasmLimits.DEFAULT_TIMEOUT.toNanos(), null, null);
+                0, WasmLimits.DEFAULT_TIMEOUT.toNanos(), null, null, null, null);
         bytesHost = WasmProcessor.builder().wasm(BYTES_HOST)
                 .hostFunctions(WasmHostFunctions.builder().bytesFunction("lookup", in -> in).build()).build();
         fiveEffects = WasmProcessor.builder().wasm(FIVE_EFFECTS).grantState(true).grantPublish(List.of("side")).build();

@@ -80,14 +80,16 @@ public class WasmFunction implements Function<Long, Long>, AutoCloseable {
         String name = resource != null ? resource : defaultResource(self);
         this.source = "resource " + name + " of " + self.getName();
         this.limits = Objects.requireNonNull(limits, "limits must not be null");
-        this.handle = load(readResource(self, name), export, limits, WasmHostFunctions.none(), source);
+        this.handle = load(readResource(self, name), export, limits, WasmHostFunctions.none(), source,
+                Precompiled.none().withArtifact(Precompiled.artifactResource(self::getResource, name)));
         this.cleanable = CLEANER.register(this, new Unload(handle));
     }
 
-    private WasmFunction(byte[] wasm, String export, WasmLimits limits, WasmHostFunctions functions, String source) {
+    private WasmFunction(byte[] wasm, String export, WasmLimits limits, WasmHostFunctions functions, String source,
+            Precompiled precompiled) {
         this.source = source;
         this.limits = Objects.requireNonNull(limits, "limits must not be null");
-        this.handle = load(wasm, export, limits, functions, source);
+        this.handle = load(wasm, export, limits, functions, source, precompiled);
         this.cleanable = CLEANER.register(this, new Unload(handle));
     }
 
@@ -104,7 +106,7 @@ public class WasmFunction implements Function<Long, Long>, AutoCloseable {
     /** A function from WebAssembly binary or WAT text, calling the named export, under the given limits. */
     public static WasmFunction fromBytes(byte[] wasmOrWat, String export, WasmLimits limits) {
         Objects.requireNonNull(wasmOrWat, "wasmOrWat must not be null");
-        return new WasmFunction(wasmOrWat, export, limits, WasmHostFunctions.none(), "bytes");
+        return new WasmFunction(wasmOrWat, export, limits, WasmHostFunctions.none(), "bytes", Precompiled.none());
     }
 
     /**
@@ -113,7 +115,7 @@ public class WasmFunction implements Function<Long, Long>, AutoCloseable {
      */
     public static WasmFunction fromBytes(byte[] wasmOrWat, String export, WasmLimits limits, WasmHostFunctions hostFunctions) {
         Objects.requireNonNull(wasmOrWat, "wasmOrWat must not be null");
-        return new WasmFunction(wasmOrWat, export, limits, hostFunctions, "bytes");
+        return new WasmFunction(wasmOrWat, export, limits, hostFunctions, "bytes", Precompiled.none());
     }
 
     /** A function from a class-path resource (a name like {@code com/acme/plus1.wasm}, no leading slash). */
@@ -128,7 +130,9 @@ public class WasmFunction implements Function<Long, Long>, AutoCloseable {
 
     /** A function from a class-path resource, calling the named export, under the given limits. */
     public static WasmFunction fromResource(ClassLoader loader, String name, String export, WasmLimits limits) {
-        return new WasmFunction(readResource(loader, name), export, limits, WasmHostFunctions.none(), "resource " + name);
+        Objects.requireNonNull(loader, "loader must not be null");
+        return new WasmFunction(readResource(loader, name), export, limits, WasmHostFunctions.none(), "resource " + name,
+                Precompiled.none().withArtifact(Precompiled.artifactResource(loader::getResource, name)));
     }
 
     /** A function from a {@code .wasm} or {@code .wat} file. */
@@ -144,7 +148,8 @@ public class WasmFunction implements Function<Long, Long>, AutoCloseable {
     /** A function from a {@code .wasm} or {@code .wat} file, calling the named export, under the given limits. */
     public static WasmFunction fromPath(Path path, String export, WasmLimits limits) {
         Objects.requireNonNull(path, "path must not be null");
-        return new WasmFunction(readFile(path), export, limits, WasmHostFunctions.none(), "file " + path);
+        return new WasmFunction(readFile(path), export, limits, WasmHostFunctions.none(), "file " + path,
+                Precompiled.none().withArtifact(Precompiled.artifactFile(path)));
     }
 
     /**
@@ -207,7 +212,8 @@ public class WasmFunction implements Function<Long, Long>, AutoCloseable {
         return getClass().getSimpleName() + "[" + source + "]";
     }
 
-    private static long load(byte[] wasm, String export, WasmLimits limits, WasmHostFunctions functions, String source) {
+    private static long load(byte[] wasm, String export, WasmLimits limits, WasmHostFunctions functions, String source,
+            Precompiled precompiled) {
         Objects.requireNonNull(export, "export must not be null");
         Objects.requireNonNull(functions, "host functions must not be null");
         byte[] spec = null;
@@ -216,7 +222,7 @@ public class WasmFunction implements Function<Long, Long>, AutoCloseable {
             spec = HostBridge.encodeSpec(functions, Map.of(), false, List.of(), List.of(), Map.of());
             bridge = new HostBridge(functions, WasmContext.logging(source));
         }
-        return WasmLoader.load(wasm, export, limits, spec, bridge, source);
+        return WasmLoader.load(wasm, export, limits, spec, bridge, source, precompiled);
     }
 
     private static String defaultResource(Class<?> type) {
@@ -265,7 +271,7 @@ public class WasmFunction implements Function<Long, Long>, AutoCloseable {
      * function package is replaced at the same path (as Pulsar does on update) a cached handle
      * would still serve the old file's bytes.
      */
-    private static byte[] read(URL url) {
+    static byte[] read(URL url) {
         try {
             URLConnection connection = url.openConnection();
             connection.setUseCaches(false);

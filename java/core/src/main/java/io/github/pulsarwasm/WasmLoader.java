@@ -3,6 +3,7 @@ package io.github.pulsarwasm;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Owns the native library and its methods: loads modules and invokes their exports.
@@ -16,7 +17,7 @@ import java.util.List;
  */
 public final class WasmLoader {
     /** Keep in sync with {@code ABI_VERSION} in {@code native/jni/mod.rs}. */
-    static final int ABI_VERSION = 5;
+    static final int ABI_VERSION = 6;
 
     private static final String LIBRARY_FILE;
 
@@ -38,10 +39,11 @@ public final class WasmLoader {
 
     static WasmModuleInfo describeHandle(long handle) {
         List<String> fields = Arrays.asList(describe(handle).split("\0", -1));
-        int exports = Integer.parseInt(fields.get(4));
+        int exports = Integer.parseInt(fields.get(6));
         return new WasmModuleInfo(fields.get(0), Long.parseLong(fields.get(1)),
-                Duration.ofNanos(Long.parseLong(fields.get(2))), fields.get(3), fields.subList(5, 5 + exports),
-                fields.subList(5 + exports, fields.size()));
+                WasmModuleInfo.Origin.valueOf(fields.get(3).toUpperCase(Locale.ROOT)),
+                Duration.ofNanos(Long.parseLong(fields.get(2))), fields.get(4), fields.get(5),
+                fields.subList(7, 7 + exports), fields.subList(7 + exports, fields.size()));
     }
 
     /**
@@ -70,13 +72,24 @@ public final class WasmLoader {
     }
 
     /**
-     * {@link #load} with the limits of {@code limits}; load errors name {@code source} (a
-     * resource, a file, "bytes") in front of the engine's message.
+     * {@link #load} with the limits of {@code limits} and the code from {@code precompiled} when
+     * it matches; load errors name {@code source} (a resource, a file, "bytes") in front of the
+     * engine's message, and a precompiled artifact or cache that could not be used is logged.
      */
-    static long load(byte[] wasm, String export, WasmLimits limits, byte[] hostSpec, Object bridge, String source) {
+    static long load(byte[] wasm, String export, WasmLimits limits, byte[] hostSpec, Object bridge, String source,
+            Precompiled precompiled) {
         try {
-            return load(wasm, export, limits.maxMemoryPages(), limits.maxTableElements(), limits.fuelOrZero(),
-                    limits.timeoutNanosOrZero(), hostSpec, bridge);
+            long handle = load(wasm, export, limits.maxMemoryPages(), limits.maxTableElements(), limits.fuelOrZero(),
+                    limits.timeoutNanosOrZero(), hostSpec, bridge, precompiled.artifact(),
+                    precompiled.cacheDirectory() == null ? null : precompiled.cacheDirectory().toString());
+            if (precompiled.artifact() != null || precompiled.cacheDirectory() != null) {
+                WasmModuleInfo info = describeHandle(handle);
+                if (!info.artifactNote().isEmpty()) {
+                    System.getLogger(WasmLoader.class.getName()).log(System.Logger.Level.WARNING,
+                            source + ": compiled instead of loading precompiled code: " + info.artifactNote());
+                }
+            }
+            return handle;
         } catch (WasmCompileException e) {
             throw new WasmCompileException(source + ": " + e.getMessage(), e);
         } catch (WasmLinkException e) {
@@ -94,9 +107,20 @@ public final class WasmLoader {
      * {@code export} is the {@code (i64) -> i64} export, or {@code null} for a bytes/record guest
      * (ABI v1). {@code fuelPerCall} and {@code timeoutNanos} are 0 for none. {@code hostSpec}
      * (host functions, config, grants; see {@code WasmProcessor}) and {@code bridge} may be null.
+     * {@code artifact} (a precompiled artifact, used only if it matches) and {@code cacheDir}
+     * (the artifact cache directory) may be null.
      */
     static native long load(byte[] wasmOrWat, String export, int maxMemoryPages, int maxTableElements,
-            long fuelPerCall, long timeoutNanos, byte[] hostSpec, Object bridge);
+            long fuelPerCall, long timeoutNanos, byte[] hostSpec, Object bridge, byte[] artifact, String cacheDir);
+
+    /** Compiles a module ahead of time into an artifact; {@code cpu} as {@link WasmArtifacts#precompile}. */
+    static native byte[] precompile(byte[] wasmOrWat, boolean fuel, String cpu);
+
+    /**
+     * An artifact's footer as one line, a NUL, and why this library cannot load it on this
+     * machine (empty when it can); or a NUL and why it is not an artifact.
+     */
+    static native String artifactInfo(byte[] artifact);
 
     /**
      * Runs one record, {@code input[0..length)}, through a bytes/record guest on this OS

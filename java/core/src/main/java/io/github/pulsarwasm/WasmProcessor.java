@@ -50,7 +50,7 @@ public final class WasmProcessor implements Function<byte[], byte[]>, AutoClosea
         this.defaultContext = b.context != null ? b.context : WasmContext.logging(source);
         this.bridge = new HostBridge(b.functions, defaultContext);
         byte[] spec = HostBridge.encodeSpec(b.functions, b.config, b.grantState, b.publishGrants, b.wasiArgs, b.wasiEnv);
-        long loaded = WasmLoader.load(b.wasm, null, b.limits, spec, bridge, source);
+        long loaded = WasmLoader.load(b.wasm, null, b.limits, spec, bridge, source, b.precompiled);
         this.handle = loaded;
         this.cleanable = CLEANER.register(this, () -> WasmLoader.unload(loaded));
         this.wantsRecord = info().exports().stream().anyMatch(e -> e.startsWith("pulsar_wants_record:"));
@@ -190,6 +190,7 @@ public final class WasmProcessor implements Function<byte[], byte[]>, AutoClosea
     public static final class Builder {
         private byte[] wasm;
         private String source;
+        private Precompiled precompiled = Precompiled.none();
         private WasmLimits limits = WasmLimits.defaults();
         private WasmHostFunctions functions = WasmHostFunctions.none();
         private final Map<String, Object> config = new LinkedHashMap<>();
@@ -205,19 +206,44 @@ public final class WasmProcessor implements Function<byte[], byte[]>, AutoClosea
         public Builder wasm(byte[] wasmOrWat) {
             this.wasm = Objects.requireNonNull(wasmOrWat, "wasmOrWat must not be null").clone();
             this.source = "bytes";
+            this.precompiled = precompiled.withArtifact(null);
             return this;
         }
 
-        /** A resource of {@code loader}, read past the JDK's jar cache (see {@link WasmFunction}). */
+        /**
+         * A resource of {@code loader}, read past the JDK's jar cache (see {@link WasmFunction}),
+         * with its precompiled artifact if the loader has one (see {@link WasmArtifacts}).
+         */
         public Builder resource(ClassLoader loader, String name) {
             this.wasm = WasmFunction.readResource(loader, name);
             this.source = "resource " + name;
+            this.precompiled = precompiled.withArtifact(Precompiled.artifactResource(loader::getResource, name));
             return this;
         }
 
+        /** A module file, with its precompiled artifact if one lies beside it (see {@link WasmArtifacts}). */
         public Builder path(Path path) {
             this.wasm = WasmFunction.readFile(path);
             this.source = "file " + path;
+            this.precompiled = precompiled.withArtifact(Precompiled.artifactFile(path));
+            return this;
+        }
+
+        /**
+         * A precompiled artifact for the module (see {@link WasmArtifacts}): used if it matches,
+         * else the module is compiled and a warning says why. Call after the module is set.
+         */
+        public Builder artifact(byte[] artifact) {
+            this.precompiled = precompiled.withArtifact(Objects.requireNonNull(artifact, "artifact must not be null").clone());
+            return this;
+        }
+
+        /**
+         * The artifact cache directory (default: system property
+         * {@value WasmArtifacts#CACHE_PROPERTY}); {@code null} for none.
+         */
+        public Builder artifactCache(Path directory) {
+            this.precompiled = precompiled.withCacheDirectory(directory);
             return this;
         }
 

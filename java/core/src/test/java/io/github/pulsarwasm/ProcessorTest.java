@@ -318,16 +318,16 @@ class ProcessorTest {
     @Test
     void madeUpValuesAtTheNativeMethodsGiveExceptions() {
         byte[] v1 = guest("", ECHO, "");
-        assertThrows(IllegalArgumentException.class, () -> WasmLoader.load(v1, null, 16, 16, 0, 0, new byte[] {1, 2, 3}, null));
+        assertThrows(IllegalArgumentException.class, () -> WasmLoader.load(v1, null, 16, 16, 0, 0, new byte[] {1, 2, 3}, null, null, null));
         assertThrows(IllegalArgumentException.class,
-                () -> WasmLoader.load(v1, null, 16, 16, 0, 0, new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, 0x7f}, null));
+                () -> WasmLoader.load(v1, null, 16, 16, 0, 0, new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, 0x7f}, null, null, null));
         // A bridge of the wrong class: its methods are not found, nothing is called.
         byte[] empty = new byte[24]; // no functions, config, grants, WASI arguments or environment
-        assertThrows(WasmException.class, () -> WasmLoader.load(v1, null, 16, 16, 0, 0, empty, "not a bridge"));
+        assertThrows(WasmException.class, () -> WasmLoader.load(v1, null, 16, 16, 0, 0, empty, "not a bridge", null, null));
         byte[] out = new byte[16];
         assertThrows(IllegalStateException.class, () -> WasmLoader.process(12345L, new byte[1], 1, out, 16));
         assertThrows(IllegalStateException.class, () -> WasmLoader.process(0L, new byte[1], 1, out, 16));
-        long handle = WasmLoader.load(v1, null, 16, 16, 0, 0, empty, null);
+        long handle = WasmLoader.load(v1, null, 16, 16, 0, 0, empty, null, null, null);
         try {
             assertThrows(NullPointerException.class, () -> WasmLoader.process(handle, null, 0, out, 16));
             assertThrows(NullPointerException.class, () -> WasmLoader.process(handle, new byte[1], 1, null, 16));

@@ -171,9 +171,9 @@ class SandboxTest {
         assertThrows(NullPointerException.class, () -> d.withTimeout(null));
         assertThrows(NullPointerException.class, () -> WasmFunction.fromBytes(Wat.PLUS1, "apply", null));
         // Made-up values straight to the native method are refused there too.
-        assertThrows(IllegalArgumentException.class, () -> WasmLoader.load(Wat.PLUS1, "apply", -1, 10, 0, 0, null, null));
-        assertThrows(IllegalArgumentException.class, () -> WasmLoader.load(Wat.PLUS1, "apply", 10, 10, -5, 0, null, null));
-        assertThrows(IllegalArgumentException.class, () -> WasmLoader.load(Wat.PLUS1, "apply", 10, 10, 0, -1, null, null));
+        assertThrows(IllegalArgumentException.class, () -> WasmLoader.load(Wat.PLUS1, "apply", -1, 10, 0, 0, null, null, null, null));
+        assertThrows(IllegalArgumentException.class, () -> WasmLoader.load(Wat.PLUS1, "apply", 10, 10, -5, 0, null, null, null, null));
+        assertThrows(IllegalArgumentException.class, () -> WasmLoader.load(Wat.PLUS1, "apply", 10, 10, 0, -1, null, null, null, null));
         assertEquals(Duration.ofSeconds(10), d.timeout().orElseThrow());
         assertTrue(d.fuelPerCall().isEmpty());
         assertEquals(d, WasmLimits.defaults().withFuelPerCall(5).withoutFuelLimit());

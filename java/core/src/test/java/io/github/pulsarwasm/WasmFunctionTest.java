@@ -74,7 +74,7 @@ class WasmFunctionTest {
         try (WasmFunction a = WasmFunction.fromBytes(Wat.unary("local.get 0 i64.const 77 i64.xor"));
              WasmFunction b = WasmFunction.fromBytes(Wat.unary("local.get 0 i64.const 77 i64.xor"))) {
             assertEquals(a.info().sha256(), b.info().sha256());
-            assertEquals(a.info().compileTime(), b.info().compileTime(), "the second load reuses the first compilation");
+            assertEquals(a.info().loadTime(), b.info().loadTime(), "the second load reuses the first compilation");
             assertEquals(77L ^ 5L, b.apply(5L));
         }
     }
@@ -169,7 +169,7 @@ class WasmFunctionTest {
         }
         assertThrows(NullPointerException.class, () -> WasmFunction.fromBytes(null));
         assertThrows(NullPointerException.class, () -> WasmFunction.fromBytes(Wat.PLUS1, null));
-        NullPointerException e = assertThrows(NullPointerException.class, () -> WasmLoader.load(null, "apply", 16, 16, 0, 0, null, null));
+        NullPointerException e = assertThrows(NullPointerException.class, () -> WasmLoader.load(null, "apply", 16, 16, 0, 0, null, null, null, null));
         assertTrue(e.getMessage().contains("must not be null"), e.getMessage());
     }
 
