@@ -81,6 +81,12 @@ public final class WasmArtifacts {
             Path temp = Files.createTempFile(target.toAbsolutePath().getParent(), ".precompile", ".tmp");
             try {
                 Files.write(temp, artifact);
+                // As readable as the module it sits beside (a temporary file is its owner's alone).
+                try {
+                    Files.setPosixFilePermissions(temp, Files.getPosixFilePermissions(wasm));
+                } catch (UnsupportedOperationException e) {
+                    // Not a POSIX file system: its defaults apply.
+                }
                 Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } finally {
                 Files.deleteIfExists(temp);

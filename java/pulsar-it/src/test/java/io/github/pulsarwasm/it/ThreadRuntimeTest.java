@@ -450,6 +450,7 @@ class ThreadRuntimeTest {
                 assertEquals(expected, got, lang);
                 // The log topic carries the function's other log lines too (its start-up line).
                 List<String> printed = new ArrayList<>();
+                List<String> startup = new ArrayList<>();
                 long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
                 while (printed.size() < n && System.nanoTime() < deadline) {
                     Message<byte[]> m = logLines.receive(200, TimeUnit.MILLISECONDS);
@@ -457,7 +458,11 @@ class ThreadRuntimeTest {
                     logLines.acknowledge(m);
                     String line = new String(m.getValue(), UTF_8);
                     if (line.startsWith("wordstats: ")) printed.add(line);
+                    if (line.contains("loaded WASM resource")) startup.add(line);
                 }
+                // The package carries the module's precompiled artifact (examples/pulsar-function/pom.xml).
+                assertEquals(1, startup.size(), lang + ": one start-up line");
+                assertTrue(startup.get(0).contains("loaded from its precompiled artifact"), startup.get(0));
                 assertEquals(expectedLogs.size(), printed.size(), lang + ": lines of the guest's stdout on the log topic");
                 assertEquals(expectedLogs, printed, lang + ": the guest's stdout on the log topic");
                 assertTrue(cli.exec(new String[] {"--admin-url", pulsar.getWebServiceUrl(), "functions", "delete",
