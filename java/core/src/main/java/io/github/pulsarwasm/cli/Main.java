@@ -15,6 +15,8 @@ import java.util.List;
  * The jar's command line: {@code java -jar pulsar-wasm.jar <command>}.
  *
  * <pre>
+ * new --lang c|cpp|rust|go|zig|assemblyscript [--group com.example] DIR
+ *     a function project: guest source on the SDK, Maven build, unit test, deploy notes
  * precompile [--fuel] [--cpu x86-64-v2|x86-64-v3|host] FILE.wasm...
  *     compile modules ahead of time; each artifact is written beside its module
  * info FILE.artifact...
@@ -37,6 +39,7 @@ public final class Main {
         List<String> rest = Arrays.asList(args).subList(1, args.length);
         try {
             return switch (args[0]) {
+                case "new" -> newProject(rest, out, err);
                 case "precompile" -> precompile(rest, out, err);
                 case "info" -> info(rest, out, err);
                 default -> {
@@ -49,6 +52,54 @@ public final class Main {
             err.println(e.getMessage());
             usage(err);
             return 2;
+        }
+    }
+
+    private static int newProject(List<String> args, PrintStream out, PrintStream err) {
+        String lang = null;
+        String group = "com.example";
+        Path dir = null;
+        for (int i = 0; i < args.size(); i++) {
+            String arg = args.get(i);
+            switch (arg) {
+                case "--lang", "--group" -> {
+                    if (++i == args.size()) {
+                        throw new UsageException(arg + " needs a value");
+                    }
+                    if (arg.equals("--lang")) {
+                        lang = args.get(i);
+                    } else {
+                        group = args.get(i);
+                    }
+                }
+                default -> {
+                    if (arg.startsWith("-") || dir != null) {
+                        throw new UsageException("new: unexpected " + arg);
+                    }
+                    dir = Path.of(arg);
+                }
+            }
+        }
+        if (lang == null || dir == null) {
+            throw new UsageException("new: name the language (--lang " + String.join("|", NewProject.LANGUAGES.keySet())
+                    + ") and the project directory");
+        }
+        try {
+            List<String> files = NewProject.create(dir, lang, group);
+            NewProject.Language language = NewProject.LANGUAGES.get(lang);
+            out.println("created " + dir + " (" + files.size() + " files): a Pulsar function in " + language.display());
+            out.println("  guest/" + language.source() + "   the function");
+            out.println("  src/test/java/...       its unit test (no broker)");
+            out.println("next: cd " + dir + " && mvn package   (needs " + language.tools() + ")");
+            out.println("then: pulsar-admin functions create --jar target/" + dir.toAbsolutePath().normalize().getFileName()
+                    + ".jar ... (see " + dir.resolve("README.md") + ")");
+            return 0;
+        } catch (IllegalArgumentException e) {
+            err.println("new: " + e.getMessage());
+            return 1;
+        } catch (IOException e) {
+            err.println("new: could not write " + dir + ": " + e);
+            return 1;
         }
     }
 
@@ -111,6 +162,9 @@ public final class Main {
     private static void usage(PrintStream to) {
         to.println("""
                 usage: java -jar pulsar-wasm.jar <command>
+                  new --lang c|cpp|rust|go|zig|assemblyscript [--group com.example] DIR
+                      a new function project in DIR: the guest source on the SDK, a Maven build that
+                      compiles, precompiles, tests and packages it, and how to deploy it.
                   precompile [--fuel] [--cpu x86-64-v2|x86-64-v3|host] FILE.wasm...
                       compile modules ahead of time: each artifact is written beside its module, as
                       FILE.wasm.<os>-<arch>.artifact, and used when the module is loaded by this build.

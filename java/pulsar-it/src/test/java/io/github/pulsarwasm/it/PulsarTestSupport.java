@@ -31,7 +31,7 @@ final class PulsarTestSupport {
         return existing("pulsarwasm.javaInstanceJar", "the java-instance jar (pulsar-functions-runtime-all)");
     }
 
-    private static String existing(String property, String what) {
+    static String existing(String property, String what) {
         String path = System.getProperty(property);
         if (path == null || !Files.isRegularFile(Path.of(path))) {
             throw new IllegalStateException(what + " is missing: -D" + property + "=" + path + " (run through mvn)");
