@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: the Rust core (cargo test), the guests against their references
 # (examples/check.mjs), the Java library and the WASM functions in a real embedded Pulsar
-# (mvn install runs JUnit), the example application, and the main job itself (scripts/demo.sh).
+# (mvn install runs JUnit), a template-made function in the real Pulsar distribution
+# (scripts/distribution-test.sh), the example application, and the main job (scripts/demo.sh).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 step() { printf '\n==> %s\n' "$*"; }
@@ -28,6 +29,9 @@ cargo test --release --locked
 
 # Builds the guests (and checks them), the library and the jars, running the Java tests.
 scripts/build.sh
+
+step "a template's function in Apache Pulsar's own distribution: scripts/distribution-test.sh"
+scripts/distribution-test.sh
 
 step "example application against the installed jar"
 mvn -B -ntp -q -f examples/java-app/pom.xml package
