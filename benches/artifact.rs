@@ -5,25 +5,15 @@
 //! entry and import checks). The first call after it is the same either way (see benches/wasi.rs).
 
 use std::hint::black_box;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
+
+mod common;
 use pulsar_wasm::artifact::Cpu;
 use pulsar_wasm::module::{precompile, Origin, Precompiled};
 use pulsar_wasm::{definition, load_with, process, unload, HostSpec, Limits};
-
-fn module(name: &str) -> Option<Vec<u8>> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/out").join(name);
-    match std::fs::read(&path) {
-        Ok(bytes) => Some(bytes),
-        Err(_) => {
-            eprintln!("{} is missing: run examples/build.sh first", path.display());
-            None
-        }
-    }
-}
 
 /// Loads, checks where the code came from, and unloads (so the next load starts cold).
 fn load_cold(bytes: &[u8], artifact: Option<&[u8]>, expected: Origin) {
@@ -45,7 +35,7 @@ fn load_cold(bytes: &[u8], artifact: Option<&[u8]>, expected: Origin) {
 
 fn cold_start(c: &mut Criterion) {
     for lang in ["go", "cpp", "c"] {
-        let Some(bytes) = module(&format!("wordstats_{lang}.wasm")) else {
+        let Some(bytes) = common::example(&format!("wordstats_{lang}.wasm")) else {
             continue;
         };
         let started = Instant::now();

@@ -4,29 +4,19 @@
 //! C. And a WASI call itself: `fd_write` of a line, against the same guest not writing.
 
 use std::hint::black_box;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
+
+mod common;
 use pulsar_wasm::{load, process, unload, HostSpec, Limits};
 
 const TEXT: &[u8] = b"the quick brown fox jumps over the lazy dog and The Dog sleeps while the fox runs";
 
-fn module(name: &str) -> Option<Vec<u8>> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/out").join(name);
-    match std::fs::read(&path) {
-        Ok(bytes) => Some(bytes),
-        Err(_) => {
-            eprintln!("{} is missing: run examples/build.sh first", path.display());
-            None
-        }
-    }
-}
-
 fn guests(c: &mut Criterion) {
     for lang in ["go", "cpp", "c"] {
-        let Some(bytes) = module(&format!("wordstats_{lang}.wasm")) else {
+        let Some(bytes) = common::example(&format!("wordstats_{lang}.wasm")) else {
             continue;
         };
         let spec = Arc::new(HostSpec::default());

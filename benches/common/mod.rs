@@ -1,5 +1,19 @@
-//! Guests the benchmarks share, as WAT text.
+//! Guests the benchmarks share, as WAT text, and the ones examples/build.sh builds.
 #![allow(dead_code)] // each benchmark uses some of them
+
+/// A guest examples/build.sh wrote to examples/out, or `None` (with a note) when it is missing.
+pub fn example(name: &str) -> Option<Vec<u8>> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/out")
+        .join(name);
+    match std::fs::read(&path) {
+        Ok(bytes) => Some(bytes),
+        Err(_) => {
+            eprintln!("{} is missing: run examples/build.sh first", path.display());
+            None
+        }
+    }
+}
 
 /// `apply(x) = x + 1`: the cost of a call and nothing else.
 pub const TRIVIAL: &str =
