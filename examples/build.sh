@@ -59,6 +59,7 @@ need nodejs                 command -v node
 need npm                    command -v npm
 need python3                command -v python3
 need python3-pip            python3 -m pip --version
+need iproute2               command -v ip    # scripts/distribution-test.sh: loopback in its network namespace
 
 if ((${#apt_missing[@]})); then
   [[ -z ${SKIP_INSTALL:-} ]] || die "missing tools, and SKIP_INSTALL is set: ${apt_missing[*]}"

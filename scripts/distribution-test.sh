@@ -18,10 +18,7 @@ JAR=$ROOT/java/core/target/pulsar-wasm-0.1.0-SNAPSHOT.jar
 JAVA21=$(scripts/java21.sh)
 step() { printf '\n--> %s\n' "$*"; }
 
-if ! command -v ip >/dev/null; then
-  step "installing iproute2 (ip, to bring up loopback in the private network namespace)"
-  if [[ $(id -u) -eq 0 ]]; then apt-get install -y -q iproute2; else sudo apt-get install -y -q iproute2; fi
-fi
+command -v ip >/dev/null || { echo "ip (iproute2) is missing: examples/build.sh installs it" >&2; exit 1; }
 
 rm -rf "$WORK"
 mkdir -p "$WORK"
