@@ -437,10 +437,13 @@ pub extern "system" fn Java_io_github_pulsarwasm_WasmLoader_artifactInfo<'local>
         }
         let bytes = env.convert_byte_array(&sealed)?;
         let text = match crate::artifact::read_info(&bytes) {
+            // The footer's text is the file's, and may hold NUL: escaped, as in `describe`.
             Ok(info) => format!(
                 "{}\0{}",
-                info.summary(),
-                crate::artifact::incompatibility(&info).unwrap_or_default()
+                info.summary().replace('\0', "\\0"),
+                crate::artifact::incompatibility(&info)
+                    .unwrap_or_default()
+                    .replace('\0', "\\0")
             ),
             Err(why) => format!("\0{why}"),
         };

@@ -183,6 +183,13 @@ class ArtifactsTest {
             WasmLoader.unload(handle);
         }
         assertTrue(WasmLoader.artifactInfo(garbage).startsWith("\0"));
+        // A footer whose text holds a NUL is described, escaped, not split in the wrong place.
+        byte[] sealed = WasmArtifacts.precompile(adder(1070), false, "host");
+        String footer = new String(sealed, sealed.length - 600, 600, java.nio.charset.StandardCharsets.ISO_8859_1);
+        int at = sealed.length - 600 + footer.indexOf("wasmer ") + "wasmer ".length();
+        sealed[at] = 0;
+        String described = WasmArtifacts.describe(sealed);
+        assertTrue(described.contains("wasmer \\0"), described);
         // An export whose name holds a NUL (valid WebAssembly) does not break info().
         try (WasmFunction f = WasmFunction.fromBytes(Wat.bytes(
                 "(module (func (export \"apply\") (param i64) (result i64) local.get 0) (func (export \"odd\\00name\")))"))) {
