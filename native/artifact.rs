@@ -309,8 +309,12 @@ pub(crate) fn open(
         // this machine has, with the metering this engine expects. The engine's tunables only
         // create memories and tables at instantiation (styles are part of the artifact, made by
         // the same base tunables from the module's declared types), so its caps apply as they
-        // do to a module compiled here. A forged artifact with a matching footer is outside
-        // this argument: artifacts are trusted as their source is (see the module docs).
+        // do to a module compiled here. Bytes that merely come from another build, module or
+        // machine, or were damaged, never get here. A forged artifact with a matching footer is
+        // outside this argument: whoever passes artifact bytes (a jar's resource, Java code in
+        // the library's package calling the native with made-up values) is Java code of this
+        // process, already unsandboxed, and trusted as much (see the module docs). The cache
+        // directory is refused unless only this user can write it.
         unsafe { Module::deserialize(&engine, sealed) }
     }))
     .map_err(|panic| format!("wasmer failed to load it ({})", crate::error::panic_text(&*panic)))?;

@@ -417,16 +417,18 @@ pub fn compile_with(bytes: &[u8], limits: &Limits, precompiled: Precompiled) -> 
             Err(why) => notes.push(format!("the precompiled artifact was not used: {why}")),
         }
     }
-    let cache_file = precompiled
-        .cache_dir
-        .and_then(|dir| match artifact::cache_file(&dir, &hash, config.metered) {
+    // The cache is consulted (and its directory checked or created) only when the given
+    // artifact did not serve.
+    let cache_file = precompiled.cache_dir.filter(|_| loaded.is_none()).and_then(|dir| {
+        match artifact::cache_file(&dir, &hash, config.metered) {
             Ok(file) => Some(file),
             Err(why) => {
                 notes.push(why);
                 None
             }
-        });
-    if let (None, Some(file)) = (&loaded, &cache_file) {
+        }
+    });
+    if let Some(file) = &cache_file {
         match std::fs::read(file) {
             Ok(sealed) => match artifact::open(sealed, &hash, &config) {
                 Ok(code) => loaded = Some((code, Origin::Cache)),
